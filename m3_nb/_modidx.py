@@ -41,4 +41,6 @@ d = { 'settings': { 'branch': 'main',
                           'm3_nb.io.package_versions': ('io.html#package_versions', 'm3_nb/io.py'),
                           'm3_nb.io.provenance': ('io.html#provenance', 'm3_nb/io.py'),
                           'm3_nb.io.write_json': ('io.html#write_json', 'm3_nb/io.py'),
-                          'm3_nb.io.write_table': ('io.html#write_table', 'm3_nb/io.py')}}}
+                          'm3_nb.io.write_table': ('io.html#write_table', 'm3_nb/io.py')},
+            'm3_nb.scales': { 'm3_nb.scales.Budget': ('scales.html#budget', 'm3_nb/scales.py'),
+                              'm3_nb.scales.budget': ('scales.html#budget', 'm3_nb/scales.py')}}}
