@@ -18,7 +18,8 @@ from .finetune import (JP_TT_THRESHOLD, jump_start_return, time_to_threshold, fo
 # %% auto #0
 __all__ = ['METHODS', 'TABLE1_METHOD_ORDER', 'RECORD_SCHEMA', 'RunSpec', 'Method', 'register_method', 'get_method',
            'CorruptRecordError', 'config_hash', 'record_checksum', 'make_record', 'validate_record', 'write_record',
-           'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep']
+           'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep', 'records_frame', 'table1_frame',
+           'seeds_frame', 'iqm_frame']
 
 # %% ../nbs/08_experiments.ipynb #af0e392a
 @dataclass(frozen=True)
@@ -222,3 +223,60 @@ def sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None,
             finish(*refs.pop(ref), *ray.get(ref))
     else: raise ValueError(f"backend {backend!r} is not one of 'local', 'ray'")
     return pd.DataFrame(list(rows.values()))
+
+# %% ../nbs/08_experiments.ipynb #e8111991
+def records_frame(records: Iterable[dict]):
+    "One row per run record: spec, JP, TT (inf when not reached), final return, wall time."
+    import pandas as pd
+    cols = ["run_id", "method", "task_set", "finetune_map", "seed", "scale", "seen_in_pretraining", "jp", "tt",
+            "final_return", "env_steps", "wall_time_s"]
+    return pd.DataFrame([{**{k: r[k] for k in cols if k in r}, "tt": math.inf if r["tt"] is None else r["tt"],
+                          "final_return": r["eval_returns"][-1], "env_steps": r["eval_steps"][-1]} for r in records],
+                        columns=cols)
+
+def _method_order(names) -> list:
+    known = [m for m in TABLE1_METHOD_ORDER if m in names]
+    return known + sorted(set(names) - set(known))
+
+def _method_info(name: str) -> tuple[str, bool]:
+    m = METHODS.get(name)
+    return (m.type_marks, m.shows_jp) if m else ("", True)
+
+# %% ../nbs/08_experiments.ipynb #6c8fc299
+def table1_frame(records: Iterable[dict], task_set: str, scale: str | None = None):
+    "Table 1 for `task_set`: a row per method, a 'JP (±std)/TT (±std)' cell per fine-tuning map, from ledger records."
+    import pandas as pd
+    ts = get_task_set(task_set)
+    df = records_frame(records)
+    df = df[(df.task_set == ts.name) & (True if scale is None else df.scale == scale)]
+    if df.scale.nunique() > 1: raise ValueError(f"records of several scales {sorted(df.scale.unique())}; pass scale=")
+    rows = []
+    for name in _method_order(df.method.unique()):
+        marks, shows_jp = _method_info(name)
+        row = {"Method": name, "Type": marks}
+        for m in ts.finetune:
+            cell = df[(df.method == name) & (df.finetune_map == m)]
+            row[f"{m} ({get_task(m).difficulty})"] = format_jp_tt(cell.jp, cell.tt, shows_jp) if len(cell) else "–"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Method", "Type"] + [f"{m} ({get_task(m).difficulty})" for m in ts.finetune])
+
+def seeds_frame(records: Iterable[dict], task_set: str):
+    "How many seeds stand behind each (method, map) cell of `table1_frame`."
+    df = records_frame(records)
+    df = df[df.task_set == task_set]
+    return df.pivot_table(index="method", columns="finetune_map", values="seed", aggfunc="count", fill_value=0)
+
+def iqm_frame(records: Iterable[dict], task_set: str, reps: int = 2000, seed: int = 0):
+    "rliable IQM (95% bootstrap CI) of JP/20 and of the final evaluation return/20 over maps × seeds, per method."
+    import pandas as pd
+    df = records_frame(records)
+    df = df[df.task_set == task_set]
+    out = []
+    for what, col in (("JP / 20", "jp"), ("final return / 20", "final_return")):
+        scores = {}
+        for name in _method_order(df.method.unique()):
+            if col == "jp" and not _method_info(name)[1]: continue
+            mat = df[df.method == name].pivot_table(index="seed", columns="finetune_map", values=col).dropna()  # complete seeds only
+            if len(mat): scores[name] = mat.to_numpy() / 20.0
+        if scores: out.append(iqm_with_ci(scores, reps=reps, seed=seed).assign(score=what))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
