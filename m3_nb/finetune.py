@@ -12,7 +12,8 @@ import torch
 
 # %% auto #0
 __all__ = ['JP_TT_THRESHOLD', 'awac_weights', 'awac_loss', 'offline_td_advantages', 'jump_start_return', 'time_to_threshold',
-           'format_jp', 'format_tt', 'format_jp_tt', 'iqm_with_ci']
+           'format_jp', 'format_tt', 'format_jp_tt', 'iqm_with_ci', 'check_pretrained_fits', 'offline_episode_batch',
+           'awac_term']
 
 # %% ../nbs/06_finetune.ipynb #5a0c7957
 def awac_weights(adv_t: torch.Tensor,       # advantages A(s_t, a_t) of the offline actions, any shape
@@ -122,3 +123,58 @@ def iqm_with_ci(scores: dict,            # method -> array [runs, tasks] of norm
     return pd.DataFrame([{"method": k, "iqm": float(point[k][0]), "ci_low": float(ci[k][0, 0]),
                           "ci_high": float(ci[k][1, 0]), "runs": scores[k].shape[0], "tasks": scores[k].shape[1]}
                          for k in scores])
+
+# %% ../nbs/06_finetune.ipynb #6a930fcb
+def check_pretrained_fits(model_cfg,                 # the pre-trained model's M3Config
+                          map_name: str,              # the fine-tuning map
+                          obs_dim: int, n_actions: int,  # the environment's interface
+                          source: str = "checkpoint"):
+    "Refuse a pre-trained M3 model whose interface does not fit the fine-tuning map, naming both sides."
+    if model_cfg.obs_dim != obs_dim:
+        raise ValueError(f"{source} has obs dim {model_cfg.obs_dim}; map {map_name} gives obs dim {obs_dim}")
+    if model_cfg.n_actions != n_actions:
+        raise ValueError(f"{source} has {model_cfg.n_actions} actions; map {map_name} has {n_actions}")
+    if model_cfg.prompt_kind == "learned" and map_name not in model_cfg.tasks:
+        raise ValueError(f"{source} uses a learned task embedding over {list(model_cfg.tasks)}; map {map_name} is not "
+                         f"among them (use a 'semantic' or 'map_info' context for unseen maps)")
+    return model_cfg
+
+# %% ../nbs/06_finetune.ipynb #6873824b
+def offline_episode_batch(data: dict,                    # PyMARL-layout arrays (numpy or torch), [E, T, ...]
+                          idx=None,                      # which episodes (default: all)
+                         ) -> dict:
+    "Offline episodes as time-major actor/critic inputs [T, E*N, ...] plus rewards, terminations and masks."
+    from m3_nb.mappo import active_agents
+    t = lambda k: torch.as_tensor(np.asarray(data[k]) if idx is None else np.asarray(data[k])[idx])
+    obs, acts, avail = t("obs").float(), t("actions")[..., 0].long(), t("avail_actions").bool()
+    E, T, N, _ = obs.shape
+    tm = lambda x: x.transpose(0, 1).reshape(T, E * N, *x.shape[3:])          # [E, T, N, ...] -> [T, E*N, ...]
+    per_agent = lambda x: x[..., None].expand(E, T, N)                          # [E, T] -> [E, T, N]
+    actions = tm(acts)
+    filled = tm(per_agent(t("filled")[..., 0].bool()))
+    avail_t = tm(avail)
+    return {"obs": tm(obs), "actions": actions,
+            "prev_action": torch.cat([torch.zeros_like(actions[:1]), actions[:-1]]) * filled,
+            "avail": avail_t, "agent_id": torch.arange(N).repeat(E).expand(T, E * N),
+            "reset": (torch.arange(T) == 0)[:, None].expand(T, E * N),
+            "state": tm(t("state").float()[:, :, None].expand(E, T, N, -1)),
+            "reward": tm(per_agent(t("reward")[..., 0].float())), "terminated": tm(per_agent(t("terminated")[..., 0].bool())),
+            "filled": filled, "mask": filled & active_agents(avail_t)}
+
+# %% ../nbs/06_finetune.ipynb #aa13dea2
+def awac_term(actor, critic, batch: dict,
+              context=None,              # actor context [C] of the fine-tuning map (None for a context-free actor)
+              temperature: float = 1.0, max_weight: float = 20.0, gamma: float = 0.99,
+              value_norm=None,            # MAPPO's ValueNorm, if the critic predicts normalised values
+             ) -> torch.Tensor:
+    "AWAC loss of `actor` on an offline_episode_batch, with advantages from the current `critic` (no gradient to it)."
+    from m3_nb.mappo import log_prob
+    T, B = batch["actions"].shape
+    ctx = None if context is None else torch.as_tensor(context, dtype=torch.float32).expand(T, B, -1)
+    logits, _ = actor(batch["obs"], batch["prev_action"], batch["avail"], batch["agent_id"], ctx,
+                      actor.initial_state(B), batch["reset"])
+    with torch.no_grad():
+        v, _ = critic(batch["state"], batch["agent_id"], None, critic.initial_state(B), batch["reset"])
+        if value_norm is not None: v = value_norm.denormalize(v)
+        adv = offline_td_advantages(v, batch["reward"], batch["terminated"], batch["filled"], gamma)
+    return awac_loss(log_prob(logits, batch["actions"]), adv, batch["mask"], temperature, max_weight)
