@@ -302,7 +302,7 @@ def check_actor(actor: nn.Module, obs_dim: int, n_actions: int, n_agent_ids: int
             l2, _ = actor(obs, prev, avail, aid, ctx, h, reset)
             if not torch.allclose(l2, logits, atol=1e-5): raise ValueError("reset[t]=True must clear the actor's memory before step t")
 
-# %% ../nbs/02_mappo.ipynb #6b1cf08f
+# %% ../nbs/02_mappo.ipynb #6fac7049
 def log_prob(logits: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
     "log π(a) of `actions [...]` under masked `logits [..., A]`."
     return torch.log_softmax(logits, -1).gather(-1, actions.long().unsqueeze(-1)).squeeze(-1)
@@ -312,5 +312,6 @@ def sample_actions(logits: torch.Tensor, greedy: bool = False, generator: torch.
     if greedy: a = logits.argmax(-1)
     else:
         p = torch.softmax(logits.reshape(-1, logits.shape[-1]).float(), -1)
-        a = torch.multinomial(p, 1, generator=generator).view(logits.shape[:-1])
+        if generator is not None and generator.device != p.device: p = p.cpu()   # a CPU generator drives CUDA runs too
+        a = torch.multinomial(p, 1, generator=generator).view(logits.shape[:-1]).to(logits.device)
     return a, log_prob(logits, a)
