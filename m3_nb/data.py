@@ -379,7 +379,7 @@ def _agent_lengths(f: h5py.File, attrs: dict, path, skip_dead: bool, block: int 
         else: out[sl] = fl.sum(1)[:, None]
     return out
 
-# %% ../nbs/03_data.ipynb #e0f82792
+# %% ../nbs/03_data.ipynb #89582320
 class WindowDataset(torch.utils.data.Dataset):
     "Every agent's length-`context_len` action-observation window over one or many dataset files, read from disk."
     def __init__(self, paths: Sequence[str | os.PathLike],
@@ -430,6 +430,13 @@ class WindowDataset(torch.utils.data.Dataset):
 
     def __len__(self) -> int: return int(self._end[-1]) if len(self._end) else 0
     def __getstate__(self): return {**self.__dict__, "_handles": OrderedDict(), "_pid": None}
+
+    def window_index(self) -> dict:
+        "File, episode, agent and last step `t` of every window, as arrays of length `len(self)` (for splits by episode)."
+        rep = lambda x: np.repeat(x, self._len)
+        start = np.repeat(self._end - self._len, self._len)
+        return {"file": rep(self._file), "episode": rep(self._ep), "agent": rep(self._agent),
+                "step": np.arange(len(self)) - start}
 
 # %% ../nbs/03_data.ipynb #1c3fb76c
 @torch.no_grad()
