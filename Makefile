@@ -25,6 +25,7 @@ help:
 	@echo "make paper [SCALE=smoke|small|full]  regenerate the paper's tables and figures into $(RESULTS)/"
 	@echo "make test                            clean/export gates, then every notebook as a test (pytest)"
 	@echo "make test-slow                       the same, including #| slow cells"
+	@echo "make data [SCALE=...] [DATA_SEED=0]   offline datasets for every map and quality into data/<scale>/"
 	@echo "make lab                             JupyterLab on the notebooks"
 	@echo "make $(RESULTS)/tables/<item>.md        one paper item (nbs/paper/<item>.ipynb)"
 
@@ -69,3 +70,9 @@ lab: $(STAMP)
 
 clean-results:
 	rm -rf $(RESULTS)/executed
+
+# Offline datasets (nbs/03b_collect): one HDF5 file per (map, quality) under data/<scale>/<map>/<quality>.h5.
+DATA_SEED ?= 0
+.PHONY: data
+data: $(STAMP)
+	$(PY) -m m3_nb.collect --scale $(SCALE) --out data/$(SCALE) --seed $(DATA_SEED)
