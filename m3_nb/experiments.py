@@ -16,10 +16,11 @@ from .io import write_json, provenance
 from .finetune import (JP_TT_THRESHOLD, jump_start_return, time_to_threshold, format_jp_tt, iqm_with_ci)
 
 # %% auto #0
-__all__ = ['METHODS', 'TABLE1_METHOD_ORDER', 'RECORD_SCHEMA', 'RunSpec', 'Method', 'register_method', 'get_method',
-           'CorruptRecordError', 'config_hash', 'record_checksum', 'make_record', 'validate_record', 'write_record',
-           'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep', 'records_frame', 'table1_frame',
-           'seeds_frame', 'iqm_frame']
+__all__ = ['METHODS', 'TABLE1_METHOD_ORDER', 'RECORD_SCHEMA', 'PAPER_METHOD_TYPES', 'RunSpec', 'Method', 'register_method',
+           'get_method', 'CorruptRecordError', 'config_hash', 'record_checksum', 'make_record', 'validate_record',
+           'write_record', 'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep', 'records_frame',
+           'table1_frame', 'seeds_frame', 'iqm_frame', 'PaperSetup', 'pretrain_config', 'data_stage', 'pretrain_stage',
+           'torch_threads', 'm3_method', 'mappo_method', 'paper_specs', 'run_paper_sweep']
 
 # %% ../nbs/08_experiments.ipynb #af0e392a
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ def sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None,
     else: raise ValueError(f"backend {backend!r} is not one of 'local', 'ray'")
     return pd.DataFrame(list(rows.values()))
 
-# %% ../nbs/08_experiments.ipynb #e8111991
+# %% ../nbs/08_experiments.ipynb #a7da9f92
 def records_frame(records: Iterable[dict]):
     "One row per run record: spec, JP, TT (inf when not reached), final return, wall time."
     import pandas as pd
@@ -238,9 +239,12 @@ def _method_order(names) -> list:
     known = [m for m in TABLE1_METHOD_ORDER if m in names]
     return known + sorted(set(names) - set(known))
 
+# Table 1's "Type" column and whether a JP is printed, as in the paper, for methods not registered in this process
+PAPER_METHOD_TYPES = {"MAPPO": ("◊△", False), "CARE": ("♦△", True), "MADT": ("♦▲", True), "M3": ("♦▲", True)}
+
 def _method_info(name: str) -> tuple[str, bool]:
     m = METHODS.get(name)
-    return (m.type_marks, m.shows_jp) if m else ("", True)
+    return (m.type_marks, m.shows_jp) if m else PAPER_METHOD_TYPES.get(name, ("", True))
 
 # %% ../nbs/08_experiments.ipynb #6c8fc299
 def table1_frame(records: Iterable[dict], task_set: str, scale: str | None = None):
@@ -280,3 +284,148 @@ def iqm_frame(records: Iterable[dict], task_set: str, reps: int = 2000, seed: in
             if len(mat): scores[name] = mat.to_numpy() / 20.0
         if scores: out.append(iqm_with_ci(scores, reps=reps, seed=seed).assign(score=what))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+# %% ../nbs/08_experiments.ipynb #3d9ec939
+from .scales import budget as _budget
+
+@dataclass(frozen=True)
+class PaperSetup:
+    "Where a paper sweep keeps data, checkpoints and runs, and the few things it overrides."
+    out_dir: str                          # results root (`make paper` passes results/)
+    scale: str = "smoke"
+    budget_overrides: tuple = ()          # (field, value) pairs replacing the scale's budget (tiny test sweeps)
+    qualities: tuple = ("good", "medium", "poor")   # data qualities collected and used for pre-training and AWAC
+    model: tuple = ()                     # M3Config overrides as (field, value) pairs
+    finetune: object = None               # m3_nb.finetune.FinetuneConfig (None: its defaults)
+    data_seed: int = 0                    # seed of data collection (one data set shared by every run seed)
+    env_fn: Callable | None = None        # env_fn(map, num_envs, seed); None: m3_nb.envs.make_env (not hashed)
+    scripted: Callable | None = None      # base behaviour policy for scripted collection (None: the env's own)
+
+    def budget(self): return _budget(self.scale, **dict(self.budget_overrides))
+    def ft(self):
+        from m3_nb.finetune import FinetuneConfig
+        return self.finetune or FinetuneConfig()
+    @property
+    def data_dir(self) -> Path: return Path(self.out_dir) / "data" / self.scale
+    @property
+    def runs_dir(self) -> Path: return Path(self.out_dir) / "runs"
+    def data_paths(self, map_name: str) -> list[Path]: return [self.data_dir / map_name / f"{q}.h5" for q in self.qualities]
+
+# %% ../nbs/08_experiments.ipynb #d2b2e751
+def pretrain_config(setup: PaperSetup, task_set: str, seed: int):
+    "The PretrainConfig of (task set, seed) under `setup` (its checkpoint folder named by the config's hash)."
+    from m3_nb.pretrain import PretrainConfig
+    b, ts = setup.budget(), get_task_set(task_set)
+    kw = dict(tasks=ts.pretrain, steps=b.pretrain_steps, batch_size=b.pretrain_batch, seed=seed, progress=False,
+              model={"context_len": b.context_len, **dict(setup.model)})
+    h = hashlib.sha256(_canonical({**kw, "tasks": list(kw["tasks"]), "qualities": list(setup.qualities),
+                                   "data_seed": setup.data_seed}).encode()).hexdigest()[:8]
+    ckdir = Path(setup.out_dir) / "checkpoints" / setup.scale / ts.name / f"seed{seed}-{h}"
+    return PretrainConfig(**kw, checkpoint_dir=str(ckdir))
+
+def data_stage(setup: PaperSetup, maps: Iterable[str], log=print) -> list[Path]:
+    "Collect the datasets of `maps` that are missing or fail validation; return every dataset path."
+    from m3_nb.collect import collect_all
+    from m3_nb.data import validate_file, DatasetError
+    maps = list(dict.fromkeys(maps))
+    def ok(p):
+        try: validate_file(p, deep=False); return True
+        except (OSError, DatasetError) as e:
+            if p.exists(): log(f"[data] {p} is unusable ({e}); collecting again")
+            return False
+    missing = [m for m in maps if not all(ok(p) for p in setup.data_paths(m))]
+    if missing:
+        log(f"[data] collecting {', '.join(missing)} ({', '.join(setup.qualities)}) at scale {setup.scale}")
+        collect_all(setup.scale, setup.data_dir, setup.data_seed, missing, setup.qualities, env_fn=setup.env_fn,
+                    scripted=setup.scripted, log=log)
+    return [p for m in maps for p in setup.data_paths(m)]
+
+def pretrain_stage(setup: PaperSetup, task_set: str, seed: int, log=print) -> Path:
+    "Pre-train M3 on the task set's maps (all qualities) unless its checkpoint is complete; return the checkpoint."
+    from m3_nb.m3 import load_checkpoint
+    from m3_nb.pretrain import pretrain_files
+    cfg = pretrain_config(setup, task_set, seed)
+    ck = Path(cfg.checkpoint_dir) / "last.pt"
+    if ck.exists() and load_checkpoint(ck).get("step") == cfg.steps: return ck
+    t0 = time.perf_counter()
+    run = pretrain_files([p for m in cfg.tasks for p in setup.data_paths(m)], cfg, held_out=0.1)
+    acc = run["accuracy"]
+    report = {"task_set": task_set, "seed": seed, "steps": cfg.steps, "wall_time_s": time.perf_counter() - t0,
+              "final_metrics": run["metrics"][-1] if run["metrics"] else {}, "data": run["data"],
+              "held_out_accuracy": None if acc is None else acc.to_dict("records")}
+    write_json(report, ck.with_name("report.json"))
+    log(f"[pretrain] {task_set} seed {seed}: {cfg.steps} steps in {report['wall_time_s']:.1f} s -> {ck}")
+    return ck
+
+# %% ../nbs/08_experiments.ipynb #1e8242ac
+def _m3_config(spec: RunSpec, setup: PaperSetup) -> dict:
+    pc = pretrain_config(setup, spec.task_set, spec.seed)
+    return {"budget": asdict(setup.budget()), "pretrain": {k: v for k, v in asdict(pc).items() if k not in ("checkpoint_dir", "progress")},
+            "finetune": setup.ft().to_dict(), "qualities": list(setup.qualities), "data_seed": setup.data_seed}
+
+def _run_m3(spec: RunSpec, setup: PaperSetup) -> dict:
+    from m3_nb.m3 import load_m3
+    from m3_nb.finetune import finetune, load_offline_episodes
+    torch_threads()
+    model = load_m3(pretrain_stage(setup, spec.task_set, spec.seed))
+    offline = load_offline_episodes(setup.data_paths(spec.finetune_map)) if setup.ft().use_awac else None
+    out = finetune(model, spec.finetune_map, setup.budget(), spec.seed, offline, setup.ft(), setup.env_fn)
+    return {k: v for k, v in out.items() if k not in ("jp", "tt")}
+
+def _mappo_config(spec: RunSpec, setup: PaperSetup) -> dict:
+    return {"budget": asdict(setup.budget()), "mappo": dict(setup.ft().mappo)}
+
+def _run_mappo(spec: RunSpec, setup: PaperSetup) -> dict:
+    from m3_nb.finetune import train_from_scratch
+    torch_threads()
+    out = train_from_scratch(spec.finetune_map, setup.budget(), spec.seed, setup.env_fn, setup.ft().mappo)
+    return {k: v for k, v in out.items() if k not in ("jp", "tt")}
+
+def torch_threads(n: int = 1):
+    "One torch thread per run (runs are parallelised across processes, not threads)."
+    import torch
+    torch.set_num_threads(n)
+
+def m3_method(setup: PaperSetup) -> Method:
+    "M3: pre-trained on the task set, fine-tuned with MAPPO + AWAC."
+    from functools import partial
+    return Method("M3", partial(_run_m3, setup=setup), partial(_m3_config, setup=setup), multi_task=True, offline=True)
+
+def mappo_method(setup: PaperSetup) -> Method:
+    "MAPPO trained from scratch on the map (Table 1 shows its TT only)."
+    from functools import partial
+    return Method("MAPPO", partial(_run_mappo, setup=setup), partial(_mappo_config, setup=setup), shows_jp=False)
+
+# %% ../nbs/08_experiments.ipynb #d85f707e
+def paper_specs(setup: PaperSetup, task_sets: Iterable[str] = ("A", "B"), methods: Iterable[str] = ("MAPPO", "M3"),
+                maps: Iterable[str] | None = None, seeds: int | None = None) -> list[RunSpec]:
+    "Every (method, task set, fine-tuning map, seed) run of Table 1 (or of the maps/seeds given)."
+    n = setup.budget().seeds if seeds is None else seeds
+    out = []
+    for ts in task_sets:
+        for mp in (get_task_set(ts).finetune if maps is None else maps):
+            out += [RunSpec(m, ts, mp, s, setup.scale) for m in methods for s in range(n)]
+    return out
+
+def run_paper_sweep(setup: PaperSetup, specs: list[RunSpec], methods: dict | None = None, log=print, **sweep_kw):
+    "Data, pre-training and the run sweep for `specs`; returns (sweep frame, wall seconds per stage)."
+    methods = methods or {"M3": m3_method(setup), "MAPPO": mappo_method(setup)}
+    for m in methods.values(): register_method(m)
+    times = {}
+    t0 = time.perf_counter()
+    need = [m for s in specs if methods[s.method].offline
+            for m in (*get_task_set(s.task_set).pretrain, s.finetune_map)]
+    data_stage(setup, need, log)
+    times["data"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for ts, seed in dict.fromkeys((s.task_set, s.seed) for s in specs if s.method == "M3"):
+        pretrain_stage(setup, ts, seed, log)
+    times["pretrain"] = time.perf_counter() - t0
+    frames = []
+    for name in methods:
+        t0 = time.perf_counter()
+        mine = [s for s in specs if s.method == name]
+        if mine: frames.append(sweep(mine, setup.runs_dir, methods, log=log, **sweep_kw))
+        times[f"runs:{name}"] = time.perf_counter() - t0
+    import pandas as pd
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), times
