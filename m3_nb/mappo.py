@@ -165,7 +165,7 @@ def reset_state(state, reset_t: torch.Tensor):
     if isinstance(state, tuple): return tuple(reset_state(s, reset_t) for s in state)
     return state * (~reset_t).to(state.dtype).view(-1, *([1] * (state.dim() - 1)))
 
-# %% ../nbs/02_mappo.ipynb #92d0522c
+# %% ../nbs/02_mappo.ipynb #68876844
 def orthogonal_init(layer: nn.Module, gain: float = math.sqrt(2)) -> nn.Module:
     "Orthogonal weights with `gain`, zero biases (linear layers and GRU cells)."
     for name, p in layer.named_parameters():
@@ -174,33 +174,40 @@ def orthogonal_init(layer: nn.Module, gain: float = math.sqrt(2)) -> nn.Module:
     return layer
 
 class Torso(nn.Module):
-    "LayerNorm(input) → MLP(ReLU) → optional GRU stepped over time with resets."
-    def __init__(self, in_dim: int, hidden: int = 64, layers: int = 2, recurrent: bool = False, layer_norm: bool = True):
+    "LayerNorm(main) → W_x·main + W_u·side → ReLU → Linear → ReLU → optional GRU stepped over time with resets."
+    def __init__(self, main_dim: int, side_dim: int = 0, hidden: int = 64, recurrent: bool = False, layer_norm: bool = True):
         super().__init__()
-        self.in_dim, self.hidden, self.recurrent = in_dim, hidden, recurrent
-        self.norm = nn.LayerNorm(in_dim) if layer_norm else nn.Identity()
-        mods, d = [], in_dim
-        for _ in range(layers): mods += [orthogonal_init(nn.Linear(d, hidden)), nn.ReLU()]; d = hidden
-        self.mlp = nn.Sequential(*mods)
+        self.main_dim, self.side_dim, self.hidden, self.recurrent = main_dim, side_dim, hidden, recurrent
+        self.norm = nn.LayerNorm(main_dim, elementwise_affine=False) if layer_norm else nn.Identity()
+        W = orthogonal_init(nn.Linear(main_dim + side_dim, hidden)).weight.detach()     # one orthogonal matrix, split
+        self.main = nn.Linear(main_dim, hidden); self.side = nn.Linear(side_dim, hidden, bias=False) if side_dim else None
+        with torch.no_grad():
+            self.main.weight.copy_(W[:, :main_dim]); nn.init.zeros_(self.main.bias)
+            if self.side is not None: self.side.weight.copy_(W[:, main_dim:])
+        self.mlp = nn.Sequential(nn.ReLU(), orthogonal_init(nn.Linear(hidden, hidden)), nn.ReLU())
         self.gru = orthogonal_init(nn.GRUCell(hidden, hidden), 1.0) if recurrent else None
 
     def initial_state(self, batch_size: int, device=None):
         "Zero GRU memory [batch_size, hidden], or None for the MLP."
         return torch.zeros(batch_size, self.hidden, device=device) if self.recurrent else None
 
-    def forward(self, x: torch.Tensor, h, reset: torch.Tensor):
-        "x [T, Bf, in_dim] → (features [T, Bf, hidden], new memory)."
-        if x.shape[-1] != self.in_dim: raise ValueError(f"input feature dim {x.shape[-1]} != expected {self.in_dim}")
-        y = self.mlp(self.norm(x))
+    def forward(self, main: torch.Tensor, side: torch.Tensor | None, h, reset: torch.Tensor):
+        "main [T, R, main_dim] with side [T, R, side_dim], or main [T, B, main_dim] with side [T, B, N, side_dim] (broadcast over N) → ([T, R or B·N, hidden], memory)."
+        if main.shape[-1] != self.main_dim: raise ValueError(f"input feature dim {main.shape[-1]} != expected {self.main_dim}")
+        y = self.main(self.norm(main))
+        if self.side is not None:
+            u = self.side(side)
+            y = (y.unsqueeze(-2) + u).flatten(1, 2) if u.dim() == y.dim() + 1 else y + u
+        y = self.mlp(y)
         if self.gru is None: return y, None
-        if h is None: h = self.initial_state(x.shape[1], x.device)
+        if h is None: h = self.initial_state(y.shape[1], y.device)
         out = []
         for t in range(y.shape[0]):
             h = self.gru(y[t], reset_state(h, reset[t]))
             out.append(h)
         return torch.stack(out), h
 
-# %% ../nbs/02_mappo.ipynb #0920df13
+# %% ../nbs/02_mappo.ipynb #c547b5a1
 def _one_hot(idx: torch.Tensor, n: int, name: str) -> torch.Tensor:
     if idx.numel() and (int(idx.max()) >= n or int(idx.min()) < 0):
         raise ValueError(f"{name} must lie in [0, {n}), found range [{int(idx.min())}, {int(idx.max())}]")
@@ -223,13 +230,13 @@ class MAPPOActor(nn.Module):
                  hidden: int = 64,                 # width of the MLP / GRU
                  recurrent: bool = False,          # GRU policy (rMAPPO) instead of MLP
                  use_prev_action: bool = False,    # also feed the one-hot previous action
-                 layer_norm: bool = True):         # LayerNorm of the input features
+                 layer_norm: bool = True):         # LayerNorm of the observation
         super().__init__()
         self.arch = dict(kind="MAPPOActor", obs_dim=obs_dim, n_actions=n_actions, n_agent_ids=n_agent_ids,
                          context_dim=context_dim, hidden=hidden, recurrent=recurrent,
                          use_prev_action=use_prev_action, layer_norm=layer_norm)
-        in_dim = obs_dim + n_agent_ids + context_dim + (n_actions if use_prev_action else 0)
-        self.torso = Torso(in_dim, hidden, recurrent=recurrent, layer_norm=layer_norm)
+        side = n_agent_ids + context_dim + (n_actions if use_prev_action else 0)
+        self.torso = Torso(obs_dim, side, hidden, recurrent=recurrent, layer_norm=layer_norm)
         self.head = orthogonal_init(nn.Linear(hidden, n_actions), 0.01)
 
     def initial_state(self, batch_size: int):
@@ -239,38 +246,39 @@ class MAPPOActor(nn.Module):
     def forward(self, obs, prev_action, avail, agent_id, context=None, state=None, reset=None):
         "Masked logits [T, Bf, A] and the new memory (see the actor interface above)."
         a = self.arch
-        feats = [obs, _one_hot(agent_id, a["n_agent_ids"], "agent_id")]
+        feats = [_one_hot(agent_id, a["n_agent_ids"], "agent_id")]
         if a["use_prev_action"]: feats.append(_one_hot(prev_action, a["n_actions"], "prev_action"))
-        x = torch.cat(_with_context(feats, context, a["context_dim"], obs), -1)
+        side = torch.cat(_with_context(feats, context, a["context_dim"], feats[0]), -1)
         if reset is None: reset = torch.zeros(obs.shape[:2], dtype=torch.bool, device=obs.device)
-        y, state = self.torso(x, state, reset)
+        y, state = self.torso(obs, side, state, reset)
         return mask_logits(self.head(y), avail), state
 
 class MAPPOCritic(nn.Module):
-    "Centralised MAPPO critic V(s, id_i, c) over the agent-specific global state; one value per agent row."
+    "Centralised MAPPO critic V(s, id_i, c) over the agent-specific global state; one value per agent."
     def __init__(self, state_dim: int,             # global state size (the fixed interface's STATE_DIM)
                  n_agent_ids: int,                 # one-hot agent-id size (MAX_ALLIES)
                  context_dim: int = 0,             # task-context size C (0: none)
                  hidden: int = 64,                 # width of the MLP / GRU
                  recurrent: bool = False,          # GRU critic instead of MLP
-                 layer_norm: bool = True):         # LayerNorm of the input features
+                 layer_norm: bool = True):         # LayerNorm of the state
         super().__init__()
         self.arch = dict(kind="MAPPOCritic", state_dim=state_dim, n_agent_ids=n_agent_ids, context_dim=context_dim,
                          hidden=hidden, recurrent=recurrent, layer_norm=layer_norm)
-        self.torso = Torso(state_dim + n_agent_ids + context_dim, hidden, recurrent=recurrent, layer_norm=layer_norm)
+        self.torso = Torso(state_dim, n_agent_ids + context_dim, hidden, recurrent=recurrent, layer_norm=layer_norm)
         self.head = orthogonal_init(nn.Linear(hidden, 1), 1.0)
 
     def initial_state(self, batch_size: int):
-        "Zero memory for `batch_size` rows (None for the MLP critic)."
+        "Zero memory for `batch_size` agent rows (None for the MLP critic)."
         return self.torso.initial_state(batch_size, self.head.weight.device)
 
     def forward(self, state, agent_id, context=None, hstate=None, reset=None):
-        "Values [T, Bf] (normalised scale when a ValueNorm is used) and the new memory."
-        feats = [state, _one_hot(agent_id, self.arch["n_agent_ids"], "agent_id")]
-        x = torch.cat(_with_context(feats, context, self.arch["context_dim"], state), -1)
-        if reset is None: reset = torch.zeros(state.shape[:2], dtype=torch.bool, device=state.device)
-        y, hstate = self.torso(x, hstate, reset)
-        return self.head(y).squeeze(-1), hstate
+        "Values shaped like `agent_id` and the new memory. Per row: state [T, Bf, S], agent_id [T, Bf]; grouped: state [T, B, S], agent_id [T, B, N] (context [..., C] and reset shaped like agent_id)."
+        side = torch.cat(_with_context([_one_hot(agent_id, self.arch["n_agent_ids"], "agent_id")], context,
+                                       self.arch["context_dim"], agent_id[..., None].float()), -1)
+        T = agent_id.shape[0]
+        reset = (torch.zeros(agent_id.shape, dtype=torch.bool, device=state.device) if reset is None else reset).reshape(T, -1)
+        y, hstate = self.torso(state, side, hstate, reset)
+        return self.head(y).view(agent_id.shape), hstate
 
 # %% ../nbs/02_mappo.ipynb #5da20bd3
 def check_actor(actor: nn.Module, obs_dim: int, n_actions: int, n_agent_ids: int, context_dim: int = 0,

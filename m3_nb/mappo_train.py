@@ -22,9 +22,10 @@ from .mappo import (MAPPOActor, MAPPOCritic, ValueNorm, active_agents, bootstrap
 
 # %% auto #0
 __all__ = ['MAPPO_PAPER_SETTINGS', 'TIME_COLUMNS', 'MatchEnv', 'MAPPOConfig', 'validate_config', 'paper_config', 'to_safe',
-           'from_safe', 'spec_of', 'spec_diff', 'evaluate', 'TrainResult', 'MAPPOTrainer', 'rollout', 'advantages',
-           'update', 'run_eval', 'state_dict', 'check_checkpoint', 'state_dict_header', 'load_state_dict',
-           'save_checkpoint', 'load_checkpoint', 'load_actor', 'run', 'make_train']
+           'from_safe', 'spec_of', 'spec_diff', 'env_get_state', 'env_set_state', 'evaluate', 'TrainResult',
+           'MAPPOTrainer', 'rollout', 'advantages', 'update', 'run_eval', 'state_dict', 'check_checkpoint',
+           'state_dict_header', 'load_state_dict', 'save_checkpoint', 'load_checkpoint', 'load_actor', 'run',
+           'make_train']
 
 # %% ../nbs/02a_mappo_train.ipynb #27742518
 class MatchEnv:
@@ -240,7 +241,29 @@ def spec_diff(found: dict, expected: dict, prefix: str = "") -> list[str]:
         elif a != b: out.append(f"{prefix}{k}: checkpoint {a!r} != current {b!r}")
     return out
 
-# %% ../nbs/02a_mappo_train.ipynb #9ad74b0b
+# %% ../nbs/02a_mappo_train.ipynb #f5e43c7b
+def env_get_state(env):
+    "A weights_only-safe snapshot of a batched env: its own `get_state()`, or BatchedEnv's JAX key + states; else None."
+    if hasattr(env, "get_state"): return env.get_state()
+    if all(hasattr(env, k) for k in ("_key", "_states", "_avail")) and env._states is not None:
+        import jax
+        return {"jax_leaves": [np.asarray(x) for x in jax.tree_util.tree_leaves((env._key, env._states))],
+                "avail": env._avail.clone()}
+    return None
+
+def env_set_state(env, snap) -> None:
+    "Restore an `env_get_state` snapshot into `env` (of the same map and batch size)."
+    if hasattr(env, "set_state"): return env.set_state(snap)
+    import jax, jax.numpy as jnp
+    treedef = jax.tree_util.tree_structure((env._key, env._states))
+    leaves = jax.tree_util.tree_leaves((env._key, env._states))
+    if len(leaves) != len(snap["jax_leaves"]) or any(tuple(a.shape) != tuple(b.shape) for a, b in zip(leaves, snap["jax_leaves"])):
+        raise ValueError(f"env snapshot does not fit {env!r}: leaf shapes {[tuple(b.shape) for b in snap['jax_leaves']][:3]}... "
+                         f"!= {[tuple(a.shape) for a in leaves][:3]}...")
+    env._key, env._states = jax.tree_util.tree_unflatten(treedef, [jnp.asarray(x, dtype=a.dtype) for x, a in zip(snap["jax_leaves"], leaves)])
+    env._avail = snap["avail"]
+
+# %% ../nbs/02a_mappo_train.ipynb #87e46dd6
 def _act(actor, obs, avail, aid, ctx, prev, reset, h, device, greedy, gen):
     "One acting step of the shared actor over rows [B, N] → actions [B, N], log-probs, logits, new memory."
     B, N = aid.shape
@@ -278,7 +301,7 @@ def evaluate(actor: nn.Module, env, n_agents: int,   # env: a fresh batched env;
         prev = torch.where(done[:, None], 0, a.cpu()); reset = done[:, None].expand(B, n_agents)
     return {"return": ret.mean().item(), "win_rate": won.float().mean().item(), "ep_length": length.mean().item()}
 
-# %% ../nbs/02a_mappo_train.ipynb #b46fe78c
+# %% ../nbs/02a_mappo_train.ipynb #3795d01d
 @dataclass
 class TrainResult:
     "What `train(seed)` returns: metrics per update, evaluations, and the trained modules."
@@ -298,7 +321,7 @@ def _default_env_fn(map_name, num_envs, seed):
 def _device(c: MAPPOConfig) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu") if c.device == "auto" else torch.device(c.device)
 
-# %% ../nbs/02a_mappo_train.ipynb #54b7b225
+# %% ../nbs/02a_mappo_train.ipynb #d80c3f15
 class MAPPOTrainer:
     "State and steps of one MAPPO run (see `make_train`)."
     def __init__(self, config: MAPPOConfig, seed: int, actor=None, critic=None, extra_loss=None, value_norm=None,
@@ -355,7 +378,7 @@ class MAPPOTrainer:
         return dict(obs_dim=self.obs_dim, state_dim=self.state_dim, n_actions=self.n_actions, max_allies=self.max_allies,
                     maps=list(self.c.maps), n_agents=self.n_agents, context=self.c.context)
 
-# %% ../nbs/02a_mappo_train.ipynb #8064475e
+# %% ../nbs/02a_mappo_train.ipynb #5f64a1d9
 def _step_envs(self, actions: torch.Tensor):
     "Step every map's env with its slice of `actions [B, N]`; concatenate results; pad obs to N slots."
     nb, outs = self.c.num_envs, []
@@ -366,48 +389,61 @@ def _step_envs(self, actions: torch.Tensor):
     info = {k: torch.cat([o[5][k] for o in outs]) for k in ("battle_won", "truncated", "episode_return", "final_state")}
     return obs, state, avail, cat(3).float(), cat(4), info
 
-def _values(self, state, h, reset):
-    "Critic values [B, N] (normalised scale) of global `state [B, S]` for every agent slot."
-    B, N = self.aid.shape
-    s = state.to(self.device)[:, None].expand(B, N, -1).reshape(1, B * N, -1)
-    ctx = None if self.ctx is None else self.ctx.reshape(1, B * N, -1).to(self.device)
-    v, h = self.critic(s, self.aid.reshape(1, B * N).to(self.device), ctx, h, reset.reshape(1, B * N).to(self.device))
-    return v[0].view(B, N).float().cpu(), h
+def _values(self, state, h, reset, envs=None):
+    "Critic values [T, B, N] (normalised scale) of global states [T, B, S] for every agent slot of envs `envs`."
+    envs = slice(None) if envs is None else envs
+    T, B = state.shape[:2]
+    aid = self.aid[envs].expand(T, B, self.N).to(self.device)
+    ctx = None if self.ctx is None else self.ctx[envs].expand(T, B, self.N, -1).to(self.device)
+    v, h = self.critic(state.to(self.device), aid, ctx, h, None if reset is None else reset.to(self.device))
+    return v.float().cpu(), h
 
 @torch.no_grad()
 def rollout(self) -> dict:
     "Collect `rollout_len` steps from every env; return time-major tensors [T, B, N, ...] and episode stats."
     c, T = self.c, self.c.rollout_len
-    buf = {k: [] for k in ("obs", "state", "avail", "prev", "reset", "actions", "logp", "values", "reward", "terminated", "done", "truncated", "v_final")}
+    rec = self.h_critic is not None          # a recurrent critic values step by step; an MLP critic once, after the rollout
+    buf = {k: [] for k in ("obs", "state", "avail", "prev", "reset", "actions", "logp", "values", "reward", "terminated",
+                           "done", "truncated", "v_final", "final_state")}
     h_a0, h_c0 = self.h_actor, self.h_critic
     finished = []
     for t in range(T):
         a, lp, _, self.h_actor = _act(self.actor, self.obs, self.avail, self.aid, self.ctx, self.prev, self.reset_flags,
                                       self.h_actor, self.device, False, self.gen)
         a, lp = a.cpu(), lp.float().cpu()
-        v, self.h_critic = self._values(self.state, self.h_critic, self.reset_flags)
+        if rec:
+            v, self.h_critic = self._values(self.state[None], self.h_critic, self.reset_flags[None])
+            buf["values"].append(v[0])
         for k, x in (("obs", self.obs), ("state", self.state), ("avail", self.avail), ("prev", self.prev), ("reset", self.reset_flags),
-                     ("actions", a), ("logp", lp), ("values", v)): buf[k].append(x)
+                     ("actions", a), ("logp", lp)): buf[k].append(x)
         self.obs, self.state, self.avail, r, done, info = self._step_envs(a)
-        v_final = torch.zeros_like(v)
-        if info["truncated"].any():
-            v_final, _ = self._values(info["final_state"], self.h_critic, torch.zeros_like(self.reset_flags))
         trunc = info["truncated"] & done
-        buf["reward"].append(r); buf["done"].append(done); buf["truncated"].append(trunc)
-        buf["terminated"].append(done & ~trunc); buf["v_final"].append(v_final)
+        if rec:   # the final state continues from the memory after this step
+            v_final = torch.zeros(c.total_envs, self.N)
+            if trunc.any(): v_final = self._values(info["final_state"][None], self.h_critic, None)[0][0]
+            buf["v_final"].append(v_final)
+        else: buf["final_state"].append(info["final_state"])
+        buf["reward"].append(r); buf["done"].append(done); buf["truncated"].append(trunc); buf["terminated"].append(done & ~trunc)
         for b in done.nonzero().flatten().tolist():
             finished.append((int(self.map_of_env[b]), float(info["episode_return"][b]), bool(info["battle_won"][b])))
         self.prev = torch.where(done[:, None], 0, a)
         self.reset_flags = done[:, None].expand_as(self.prev).clone()
-    v_T, _ = self._values(self.state, self.h_critic, self.reset_flags)
-    out = {k: torch.stack(x) for k, x in buf.items()}
+    out = {k: torch.stack(x) for k, x in buf.items() if x}
+    if rec: v_T = self._values(self.state[None], self.h_critic, self.reset_flags[None])[0][0]
+    else:
+        out["values"] = self._values(out["state"], None, None)[0]
+        v_T = self._values(self.state[None], None, None)[0][0]
+        out["v_final"] = torch.zeros_like(out["values"])
+        tt, bb = out["truncated"].nonzero(as_tuple=True)
+        if len(tt): out["v_final"][tt, bb] = self._values(out.pop("final_state")[tt, bb][None], None, None, envs=bb)[0][0]
+        out.pop("final_state", None)
     out.update(v_T=v_T, h_actor0=h_a0, h_critic0=h_c0, finished=finished)
     self.env_steps += c.steps_per_update
     return out
 
 MAPPOTrainer._step_envs, MAPPOTrainer._values, MAPPOTrainer.rollout = _step_envs, _values, rollout
 
-# %% ../nbs/02a_mappo_train.ipynb #5585bc3a
+# %% ../nbs/02a_mappo_train.ipynb #afbc4c1b
 def advantages(self, ro: dict) -> dict:
     "GAE per agent on de-normalised values; targets normalised by the updated ValueNorm; live mask."
     c = self.c
@@ -438,8 +474,8 @@ def _minibatch_loss(self, ro, ad, idx, h_a0, h_c0):
     ctx = None if self.ctx is None else self.ctx[idx].expand(T, mb, N, -1).reshape(T, mb * N, -1).to(dev)
     reset = f(ro["reset"])
     logits, _ = self.actor(f(ro["obs"]), f(ro["prev"]), f(ro["avail"]), aid, ctx, sel(h_a0), reset)
-    state = ro["state"][:, idx][:, :, None].expand(T, mb, N, -1).reshape(T, mb * N, -1).to(dev)
-    v, _ = self.critic(state, aid, ctx, sel(h_c0), reset)
+    ctx_g = None if self.ctx is None else self.ctx[idx].expand(T, mb, N, -1).to(dev)
+    v, _ = self.critic(ro["state"][:, idx].to(dev), self.aid[idx].expand(T, mb, N).to(dev), ctx_g, sel(h_c0), reset)
     shape = (T, mb, N)
     live = ad["live"][:, idx].to(dev)
     logp = log_prob(logits, f(ro["actions"])).view(shape)
@@ -483,7 +519,7 @@ def update(self, ro: dict, ad: dict) -> dict:
 
 MAPPOTrainer.advantages, MAPPOTrainer._minibatch_loss, MAPPOTrainer.update = advantages, _minibatch_loss, update
 
-# %% ../nbs/02a_mappo_train.ipynb #26e3c1a4
+# %% ../nbs/02a_mappo_train.ipynb #5ef309e5
 _RESUMABLE_FIELDS = ("total_env_steps", "checkpoint_path", "checkpoint_every", "tensorboard_dir", "progress", "device", "torch_threads")
 
 def _eval_env(self, i):
@@ -492,13 +528,13 @@ def _eval_env(self, i):
     if i not in self._eval_envs:
         env = self.env_fn(self.c.maps[i], self.c.eval_episodes, seed)
         first = env.reset()
-        self._eval_envs[i] = (env, env.get_state() if hasattr(env, "get_state") else None, first)
+        self._eval_envs[i] = (env, env_get_state(env), first)
         return env, first
     env, snap, first = self._eval_envs[i]
     if snap is None:
         env = self.env_fn(self.c.maps[i], self.c.eval_episodes, seed)
         return env, env.reset()
-    env.set_state(snap)
+    env_set_state(env, snap)
     return env, first
 
 def run_eval(self) -> dict:
@@ -521,7 +557,7 @@ def run_eval(self) -> dict:
 
 def state_dict(self) -> dict:
     "Everything needed to resume this run exactly (weights_only-safe)."
-    envs = [to_safe(e.get_state()) if hasattr(e, "get_state") else None for e in self.envs]
+    envs = [to_safe(env_get_state(e)) for e in self.envs]
     return {"format": "m3_nb.mappo_train/1", "config": asdict(self.c), "seed": self.seed, "interface": self.interface(),
             "actor_spec": spec_of(self.actor), "critic_spec": spec_of(self.critic),
             "actor": self.actor.state_dict(), "critic": self.critic.state_dict(), "value_norm": self.value_norm.state_dict(),
@@ -551,7 +587,7 @@ def load_state_dict(self, ck: dict) -> None:
     torch.set_rng_state(ck["rng"]["torch"]); np.random.set_state(from_safe(ck["rng"]["numpy"])); self.gen.set_state(ck["rng"]["sampler"])
     for e, s in zip(self.envs, ck["envs"]):
         if s is None: warnings.warn("environment has no get_state/set_state: resumed episodes restart, metrics will differ")
-        else: e.set_state(from_safe(s))
+        else: env_set_state(e, from_safe(s))
     a = ck["acting"]
     self.obs, self.state, self.avail, self.prev, self.reset_flags = a["obs"], a["state"], a["avail"], a["prev"], a["reset"]
     to_dev = lambda h: None if h is None else (tuple(x.to(self.device) for x in h) if isinstance(h, tuple) else h.to(self.device))
@@ -562,7 +598,7 @@ def load_state_dict(self, ck: dict) -> None:
 
 for _f in (run_eval, state_dict, check_checkpoint, state_dict_header, load_state_dict): setattr(MAPPOTrainer, _f.__name__, _f)
 
-# %% ../nbs/02a_mappo_train.ipynb #5d2c176d
+# %% ../nbs/02a_mappo_train.ipynb #760c6e69
 def save_checkpoint(trainer: MAPPOTrainer, path: str | os.PathLike) -> Path:
     "Write `trainer.state_dict()` to `path` atomically (temp file + rename)."
     with atomic_path(path) as tmp: torch.save(trainer.state_dict(), tmp)
@@ -580,7 +616,7 @@ def load_actor(actor: nn.Module, path: str | os.PathLike) -> nn.Module:
     actor.load_state_dict(ck["actor"])
     return actor
 
-# %% ../nbs/02a_mappo_train.ipynb #c1e6b528
+# %% ../nbs/02a_mappo_train.ipynb #3ecaea89
 def _episode_stats(finished, maps) -> dict:
     row = {"episodes": len(finished), "return": float("nan"), "win_rate": float("nan")}
     if finished:
@@ -635,7 +671,7 @@ def run(self, callback: Callable | None = None) -> TrainResult:
 
 MAPPOTrainer.run = run
 
-# %% ../nbs/02a_mappo_train.ipynb #3169515e
+# %% ../nbs/02a_mappo_train.ipynb #9925da6c
 def make_train(config: MAPPOConfig,
                actor: nn.Module | None = None,       # pre-trained actor honouring the actor interface (None: fresh MAPPOActor)
                critic: nn.Module | None = None,      # critic with MAPPOCritic's interface (None: fresh MAPPOCritic)
