@@ -21,8 +21,8 @@ from .mappo import mask_logits, MASKED_LOGIT
 __all__ = ['CONTEXT_KINDS', 'SEMANTIC_MODEL', 'SEMANTIC_PACKAGE', 'SEMANTIC_DIM', 'SEMANTIC_TABLE', 'text_extra_available',
            'embed_descriptions', 'write_semantic_table', 'load_semantic_table', 'semantic_context', 'context_dim',
            'task_context', 'M3Config', 'check_batch', 'step_features', 'quantize', 'straight_through', 'WindowEncoder',
-           'CausalTransformerEncoder', 'TaskPrompt', 'M3Model', 'synthetic_windows', 'save_m3', 'load_checkpoint',
-           'load_m3']
+           'WindowDecoder', 'CausalTransformerEncoder', 'TaskPrompt', 'M3Model', 'synthetic_windows', 'save_m3',
+           'load_checkpoint', 'load_m3']
 
 # %% ../nbs/04_m3.ipynb #59a464ab
 CONTEXT_KINDS = ("semantic", "map_info", "learned", "none")
@@ -168,32 +168,49 @@ def straight_through(z_e, z_q):
     "Straight-through estimator: value z_q, gradient d/dz_e = identity (z_e + sg[z_q - z_e])."
     return z_e + (z_q - z_e).detach()
 
-# %% ../nbs/04_m3.ipynb #55071c45
+# %% ../nbs/04_m3.ipynb #a50761f0
 def _mlp(d_in: int, hidden: int, d_out: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(d_in, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, d_out))
 
 class WindowEncoder(nn.Module):
-    "p(z | tau_i^t): per-step embedding, then an MLP over the K-step window; output [B, d_out]."
+    "p(z | tau_i^t): a shared per-step embedding of [o_j, a_{j-1}] (zero on padded steps), then an MLP over the K steps; [B, d_out]."
     def __init__(self, cfg: M3Config, d_out: int):
         super().__init__()
-        self.step = nn.Linear(cfg.obs_dim + cfg.n_actions, cfg.step_dim)
+        self.obs_in = nn.Linear(cfg.obs_dim, cfg.step_dim)          # W_o o_j + b ...
+        self.act_in = nn.Embedding(cfg.n_actions, cfg.step_dim)     # ... + W_a onehot(a_{j-1}), as a lookup
         self.mlp = _mlp(cfg.context_len * cfg.step_dim, cfg.hidden, d_out)
-    def forward(self, x):  # x [B, K, obs_dim + n_actions]
-        return self.mlp(F.relu(self.step(x)).flatten(-2))
+    def forward(self, obs, prev_actions, valid):
+        e = (self.obs_in(obs) + self.act_in(prev_actions.long())) * valid.unsqueeze(-1).to(obs.dtype)
+        return self.mlp(F.relu(e).flatten(-2))
+
+class WindowDecoder(nn.Module):
+    "p(tau | z_q, z_i): an MLP to K step embeddings, then shared per-step heads: (obs mean [B,K,obs_dim], prev-action logits [B,K,A])."
+    def __init__(self, cfg: M3Config, d_in: int):
+        super().__init__()
+        self.K = cfg.context_len
+        self.mlp = _mlp(d_in, cfg.hidden, cfg.context_len * cfg.step_dim)
+        self.obs_out, self.act_out = nn.Linear(cfg.step_dim, cfg.obs_dim), nn.Linear(cfg.step_dim, cfg.n_actions)
+    def forward(self, z):
+        h = F.relu(self.mlp(z).unflatten(-1, (self.K, -1)))
+        return self.obs_out(h), self.act_out(h)
 
 class CausalTransformerEncoder(nn.Module):
     "Ablation 1: a causal transformer over the K steps (as MADT); the last step's output [B, d_out]."
     def __init__(self, cfg: M3Config, d_out: int):
         super().__init__()
+        self.n_actions = cfg.n_actions
         self.embed = nn.Linear(cfg.obs_dim + cfg.n_actions, cfg.hidden)
         self.pos = nn.Parameter(torch.zeros(cfg.context_len, cfg.hidden))
         layer = nn.TransformerEncoderLayer(cfg.hidden, cfg.tf_heads, 2 * cfg.hidden, dropout=0.0, batch_first=True)
         self.body = nn.TransformerEncoder(layer, cfg.tf_layers, enable_nested_tensor=False)
         self.out = nn.Linear(cfg.hidden, d_out)
         self.register_buffer("causal", nn.Transformer.generate_square_subsequent_mask(cfg.context_len), persistent=False)
-    def forward(self, x):
-        h = self.body(self.embed(x) + self.pos, mask=self.causal, is_causal=True)
-        return self.out(h[..., -1, :])
+    def tokens(self, obs, prev_actions, valid):
+        "Per-step outputs [B, K, hidden]; step j attends to steps <= j only."
+        x = self.embed(step_features(obs, prev_actions, valid, self.n_actions)) + self.pos
+        return self.body(x, mask=self.causal, is_causal=True)
+    def forward(self, obs, prev_actions, valid):
+        return self.out(self.tokens(obs, prev_actions, valid)[..., -1, :])
 
 # %% ../nbs/04_m3.ipynb #e03f5c70
 class TaskPrompt(nn.Module):
@@ -206,7 +223,7 @@ class TaskPrompt(nn.Module):
         if self.proj is None: return torch.ones(*batch_shape, self.latent_dim)
         return 2 * torch.sigmoid(self.proj(context))
 
-# %% ../nbs/04_m3.ipynb #890c5a3e
+# %% ../nbs/04_m3.ipynb #7548b3d4
 class M3Model(nn.Module):
     "M3 (Section 4.1): shared encoder, agent split, task prompt, expert dictionary, decoder and action head."
     def __init__(self, cfg: M3Config):
@@ -219,7 +236,7 @@ class M3Model(nn.Module):
         if cfg.vq:
             self.codebook = nn.Parameter(torch.empty(cfg.n_codes, cfg.latent_dim).uniform_(-1 / cfg.n_codes, 1 / cfg.n_codes))
             d_dec_in = cfg.latent_dim + (cfg.specific_dim if cfg.split else 0)
-            self.decoder = _mlp(d_dec_in, cfg.hidden, cfg.context_len * (cfg.obs_dim + cfg.n_actions))
+            self.decoder = WindowDecoder(cfg, d_dec_in)
         if cfg.context_dim:
             table = [task_context(t, cfg.prompt_kind, cfg.tasks) for t in cfg.tasks] if cfg.tasks else np.zeros((0, cfg.context_dim))
             self.register_buffer("context_table", torch.as_tensor(np.asarray(table, np.float32)).reshape(-1, cfg.context_dim),
@@ -238,7 +255,7 @@ class M3Model(nn.Module):
 
     def encode(self, obs, prev_actions, valid, context):
         "Encoder, agent split and prompt: dict(z_tau, mu, logvar, z_e) for windows [B, K, ...]."
-        h = self.encoder(step_features(obs, prev_actions, valid, self.cfg.n_actions))
+        h = self.encoder(obs, prev_actions, valid)
         d = self.cfg.latent_dim
         z_tau = h[..., :d]
         mu, logvar = (h[..., d:d + self.cfg.specific_dim], h[..., d + self.cfg.specific_dim:]) if self.cfg.split else (None, None)
@@ -253,14 +270,14 @@ class M3Model(nn.Module):
         valid = batch["mask"].bool()
         out = self.encode(batch["obs"], batch["prev_actions"], valid, self._context(batch))
         out["logits"] = mask_logits(self.action_head(out["z_e"]), batch["avail"][:, -1].bool())
-        out["z_q"] = out["code"] = out["recon"] = out["z_i"] = None
+        out["z_q"] = out["code"] = out["obs_hat"] = out["prev_action_logits"] = out["z_i"] = None
         if self.cfg.vq:
             out["z_q"], out["code"] = quantize(out["z_e"], self.codebook)
             dec_in = straight_through(out["z_e"], out["z_q"])
             if self.cfg.split:
                 out["z_i"] = out["mu"] + torch.randn_like(out["mu"]) * (0.5 * out["logvar"]).exp() if self.training else out["mu"]
                 dec_in = torch.cat([dec_in, out["z_i"]], -1)
-            out["recon"] = self.decoder(dec_in).unflatten(-1, (self.cfg.context_len, self.cfg.obs_dim + self.cfg.n_actions))
+            out["obs_hat"], out["prev_action_logits"] = self.decoder(dec_in)
         return out
 
 # %% ../nbs/04_m3.ipynb #718363e6

@@ -40,14 +40,13 @@ def supervised_action_loss(logits_t, a_t, valid=None):
     nll = -torch.log_softmax(logits_t, -1).gather(-1, a_t.long().unsqueeze(-1)).squeeze(-1)
     return _wmean(nll, valid)
 
-# %% ../nbs/05_pretrain.ipynb #ea58fd7d
-def reconstruction_loss(recon, obs, prev_actions, valid):
+# %% ../nbs/05_pretrain.ipynb #60ef44b5
+def reconstruction_loss(obs_hat, prev_action_logits, obs, prev_actions, valid):
     "L_recons (M3, Eq 4): mean over valid steps of ||o - o_hat||^2 / (2 D) + CE(prev-action logits, a_{j-1})."
-    _rank(recon, 3, "recon"); _rank(obs, 3, "obs"); _rank(prev_actions, 2, "prev_actions")
-    D = obs.shape[-1]
-    if recon.shape[-1] <= D: raise ValueError(f"recon has {recon.shape[-1]} features; needs obs dim {D} + action logits")
-    obs_nll = 0.5 * (recon[..., :D] - obs).pow(2).mean(-1)
-    act_nll = F.cross_entropy(recon[..., D:].flatten(0, 1), prev_actions.long().flatten(), reduction="none").view_as(obs_nll)
+    _rank(obs_hat, 3, "obs_hat"); _rank(prev_action_logits, 3, "prev_action_logits"); _rank(prev_actions, 2, "prev_actions")
+    if obs_hat.shape != obs.shape: raise ValueError(f"obs_hat shape {tuple(obs_hat.shape)} != obs shape {tuple(obs.shape)}")
+    obs_nll = 0.5 * (obs_hat - obs).pow(2).mean(-1)
+    act_nll = F.cross_entropy(prev_action_logits.flatten(0, 1), prev_actions.long().flatten(), reduction="none").view_as(obs_nll)
     return _wmean(obs_nll + act_nll, valid)
 
 # %% ../nbs/05_pretrain.ipynb #83ee8794
@@ -93,7 +92,7 @@ def reseed_dead_codes(codebook, counts, z_e, generator=None) -> int:
         codebook[dead] = z_e[torch.randint(0, len(z_e), (len(dead),), generator=generator)].to(codebook.dtype)
     return len(dead)
 
-# %% ../nbs/05_pretrain.ipynb #6a034d0d
+# %% ../nbs/05_pretrain.ipynb #47de2711
 LOSS_TERMS = ("L_SL", "L_recons", "L_as", "L_emb")
 
 def offline_terms(model: M3Model, batch: dict, beta: float = 0.25) -> tuple[dict, dict]:
@@ -102,8 +101,8 @@ def offline_terms(model: M3Model, batch: dict, beta: float = 0.25) -> tuple[dict
     valid = batch["mask"][:, -1].bool()
     zero = out["logits"].new_zeros(())
     terms = {"L_SL": supervised_action_loss(out["logits"], batch["actions"][:, -1], valid),
-             "L_recons": reconstruction_loss(out["recon"], batch["obs"], batch["prev_actions"], batch["mask"].bool())
-                         if out["recon"] is not None else zero,
+             "L_recons": reconstruction_loss(out["obs_hat"], out["prev_action_logits"], batch["obs"], batch["prev_actions"],
+                                             batch["mask"].bool()) if out["obs_hat"] is not None else zero,
              "L_as": agent_specific_kl(out["mu"], out["logvar"], valid) if out["mu"] is not None else zero,
              "L_emb": embedding_loss(out["z_e"], out["z_q"], beta, valid) if out["z_q"] is not None else zero}
     return terms, out
@@ -168,7 +167,7 @@ def _record(step, terms, total, out, batch, cfg, model, t0) -> dict:
     if out["code"] is not None: rec |= {f"vq/{k}": v for k, v in codebook_usage(out["code"], model.cfg.n_codes).items()}
     return rec
 
-# %% ../nbs/05_pretrain.ipynb #e54914de
+# %% ../nbs/05_pretrain.ipynb #a7dafc42
 def pretrain(cfg: PretrainConfig, data, resume: bool = True) -> dict:
     "Offline multi-task pre-training (Eq 6). Returns {'model', 'metrics' (list of dicts), 'checkpoint' (path or None)}."
     torch.manual_seed(cfg.seed)
@@ -197,7 +196,7 @@ def pretrain(cfg: PretrainConfig, data, resume: bool = True) -> dict:
         for name, v in terms.items():                                             # 3. stop before a NaN reaches the weights
             if not torch.isfinite(v):
                 ids = sorted(set(batch["task_id"].tolist()))
-                raise FloatingPointError(f"pre-training step {step}: loss term {name} = {float(v)}; batch task ids {ids} "
+                raise FloatingPointError(f"pre-training step {step}: loss term {name} = {float(v.detach())}; batch task ids {ids} "
                                          f"({[cfg.tasks[i] for i in ids if i < len(cfg.tasks)]}); "
                                          f"last good checkpoint: {ckpt if ckpt and ckpt.exists() else 'none'}")
         total = offline_loss(*terms.values(), cfg.w_sl, cfg.w_recons, cfg.w_as, cfg.w_emb)
