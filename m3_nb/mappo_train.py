@@ -22,10 +22,10 @@ from .mappo import (MAPPOActor, MAPPOCritic, ValueNorm, active_agents, bootstrap
 
 # %% auto #0
 __all__ = ['MAPPO_PAPER_SETTINGS', 'TIME_COLUMNS', 'MatchEnv', 'MAPPOConfig', 'validate_config', 'paper_config', 'to_safe',
-           'from_safe', 'spec_of', 'spec_diff', 'env_get_state', 'env_set_state', 'evaluate', 'TrainResult',
-           'MAPPOTrainer', 'rollout', 'advantages', 'update', 'run_eval', 'state_dict', 'check_checkpoint',
-           'state_dict_header', 'load_state_dict', 'save_checkpoint', 'load_checkpoint', 'load_actor', 'run',
-           'make_train']
+           'from_safe', 'spec_of', 'spec_diff', 'env_get_state', 'env_set_state', 'evaluate', 'PolicyActor',
+           'TrainResult', 'MAPPOTrainer', 'rollout', 'advantages', 'update', 'eval_env_seed', 'run_eval', 'state_dict',
+           'check_checkpoint', 'state_dict_header', 'load_state_dict', 'save_checkpoint', 'load_checkpoint',
+           'load_actor', 'run', 'make_train']
 
 # %% ../nbs/02a_mappo_train.ipynb #27742518
 class MatchEnv:
@@ -301,7 +301,22 @@ def evaluate(actor: nn.Module, env, n_agents: int,   # env: a fresh batched env;
         prev = torch.where(done[:, None], 0, a.cpu()); reset = done[:, None].expand(B, n_agents)
     return {"return": ret.mean().item(), "win_rate": won.float().mean().item(), "ep_length": length.mean().item()}
 
-# %% ../nbs/02a_mappo_train.ipynb #3795d01d
+# %% ../nbs/02a_mappo_train.ipynb #a097e108
+class PolicyActor(nn.Module):
+    "Wrap `policy(obs [..., OBS_DIM], avail [..., A]) -> actions [...]` as an actor (logit 0 on its action, −1e9 elsewhere)."
+    def __init__(self, policy: Callable):
+        super().__init__()
+        self.policy = policy
+        self._dev = nn.Parameter(torch.zeros(()), requires_grad=False)   # gives the module a device
+
+    def initial_state(self, batch_size: int): return None
+
+    def forward(self, obs, prev_action, avail, agent_id, context=None, state=None, reset=None):
+        a = self.policy(obs, avail).long()
+        onehot = torch.nn.functional.one_hot(a, avail.shape[-1]).bool() & avail
+        return torch.zeros(avail.shape, device=obs.device).masked_fill(~onehot, -1e9), None
+
+# %% ../nbs/02a_mappo_train.ipynb #789d59aa
 @dataclass
 class TrainResult:
     "What `train(seed)` returns: metrics per update, evaluations, and the trained modules."
@@ -321,7 +336,7 @@ def _default_env_fn(map_name, num_envs, seed):
 def _device(c: MAPPOConfig) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu") if c.device == "auto" else torch.device(c.device)
 
-# %% ../nbs/02a_mappo_train.ipynb #d80c3f15
+# %% ../nbs/02a_mappo_train.ipynb #bedffce1
 class MAPPOTrainer:
     "State and steps of one MAPPO run (see `make_train`)."
     def __init__(self, config: MAPPOConfig, seed: int, actor=None, critic=None, extra_loss=None, value_norm=None,
@@ -378,7 +393,7 @@ class MAPPOTrainer:
         return dict(obs_dim=self.obs_dim, state_dim=self.state_dim, n_actions=self.n_actions, max_allies=self.max_allies,
                     maps=list(self.c.maps), n_agents=self.n_agents, context=self.c.context)
 
-# %% ../nbs/02a_mappo_train.ipynb #5f64a1d9
+# %% ../nbs/02a_mappo_train.ipynb #ec9b94bf
 def _step_envs(self, actions: torch.Tensor):
     "Step every map's env with its slice of `actions [B, N]`; concatenate results; pad obs to N slots."
     nb, outs = self.c.num_envs, []
@@ -443,7 +458,7 @@ def rollout(self) -> dict:
 
 MAPPOTrainer._step_envs, MAPPOTrainer._values, MAPPOTrainer.rollout = _step_envs, _values, rollout
 
-# %% ../nbs/02a_mappo_train.ipynb #afbc4c1b
+# %% ../nbs/02a_mappo_train.ipynb #84f0cf01
 def advantages(self, ro: dict) -> dict:
     "GAE per agent on de-normalised values; targets normalised by the updated ValueNorm; live mask."
     c = self.c
@@ -519,12 +534,16 @@ def update(self, ro: dict, ad: dict) -> dict:
 
 MAPPOTrainer.advantages, MAPPOTrainer._minibatch_loss, MAPPOTrainer.update = advantages, _minibatch_loss, update
 
-# %% ../nbs/02a_mappo_train.ipynb #5ef309e5
+# %% ../nbs/02a_mappo_train.ipynb #5941d343
 _RESUMABLE_FIELDS = ("total_env_steps", "checkpoint_path", "checkpoint_every", "tensorboard_dir", "progress", "device", "torch_threads")
+
+def eval_env_seed(seed: int, map_index: int = 0) -> int:
+    "Seed of the evaluation env of map `map_index` in run `seed` (its start states are those of make_env with this seed)."
+    return 10_000_019 + seed * 1000 + map_index
 
 def _eval_env(self, i):
     "The eval env of map i, reset to the same snapshot before every evaluation (or made afresh with the same seed)."
-    seed = 10_000_019 + self.seed * 1000 + i
+    seed = eval_env_seed(self.seed, i)
     if i not in self._eval_envs:
         env = self.env_fn(self.c.maps[i], self.c.eval_episodes, seed)
         first = env.reset()
@@ -598,7 +617,7 @@ def load_state_dict(self, ck: dict) -> None:
 
 for _f in (run_eval, state_dict, check_checkpoint, state_dict_header, load_state_dict): setattr(MAPPOTrainer, _f.__name__, _f)
 
-# %% ../nbs/02a_mappo_train.ipynb #760c6e69
+# %% ../nbs/02a_mappo_train.ipynb #f80e3301
 def save_checkpoint(trainer: MAPPOTrainer, path: str | os.PathLike) -> Path:
     "Write `trainer.state_dict()` to `path` atomically (temp file + rename)."
     with atomic_path(path) as tmp: torch.save(trainer.state_dict(), tmp)
@@ -616,7 +635,7 @@ def load_actor(actor: nn.Module, path: str | os.PathLike) -> nn.Module:
     actor.load_state_dict(ck["actor"])
     return actor
 
-# %% ../nbs/02a_mappo_train.ipynb #3ecaea89
+# %% ../nbs/02a_mappo_train.ipynb #9ecf48c5
 def _episode_stats(finished, maps) -> dict:
     row = {"episodes": len(finished), "return": float("nan"), "win_rate": float("nan")}
     if finished:
@@ -671,7 +690,7 @@ def run(self, callback: Callable | None = None) -> TrainResult:
 
 MAPPOTrainer.run = run
 
-# %% ../nbs/02a_mappo_train.ipynb #9925da6c
+# %% ../nbs/02a_mappo_train.ipynb #a5fe0398
 def make_train(config: MAPPOConfig,
                actor: nn.Module | None = None,       # pre-trained actor honouring the actor interface (None: fresh MAPPOActor)
                critic: nn.Module | None = None,      # critic with MAPPOCritic's interface (None: fresh MAPPOCritic)
