@@ -20,7 +20,8 @@ __all__ = ['METHODS', 'TABLE1_METHOD_ORDER', 'RECORD_SCHEMA', 'PAPER_METHOD_TYPE
            'get_method', 'CorruptRecordError', 'config_hash', 'record_checksum', 'make_record', 'validate_record',
            'write_record', 'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep', 'records_frame',
            'table1_frame', 'seeds_frame', 'iqm_frame', 'PaperSetup', 'pretrain_config', 'data_stage', 'pretrain_stage',
-           'torch_threads', 'm3_method', 'mappo_method', 'paper_specs', 'run_paper_sweep']
+           'torch_threads', 'm3_method', 'mappo_method', 'paper_specs', 'run_paper_sweep', 'current_records',
+           'estimate_stage_times']
 
 # %% ../nbs/08_experiments.ipynb #af0e392a
 @dataclass(frozen=True)
@@ -285,7 +286,7 @@ def iqm_frame(records: Iterable[dict], task_set: str, reps: int = 2000, seed: in
         if scores: out.append(iqm_with_ci(scores, reps=reps, seed=seed).assign(score=what))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
-# %% ../nbs/08_experiments.ipynb #3d9ec939
+# %% ../nbs/08_experiments.ipynb #f41c0050
 from .scales import budget as _budget
 
 @dataclass(frozen=True)
@@ -300,13 +301,14 @@ class PaperSetup:
     data_seed: int = 0                    # seed of data collection (one data set shared by every run seed)
     env_fn: Callable | None = None        # env_fn(map, num_envs, seed); None: m3_nb.envs.make_env (not hashed)
     scripted: Callable | None = None      # base behaviour policy for scripted collection (None: the env's own)
+    data_root: str | None = None          # where data/<scale> lives (None: <out_dir>/data; `make data` uses ./data)
 
     def budget(self): return _budget(self.scale, **dict(self.budget_overrides))
     def ft(self):
         from m3_nb.finetune import FinetuneConfig
         return self.finetune or FinetuneConfig()
     @property
-    def data_dir(self) -> Path: return Path(self.out_dir) / "data" / self.scale
+    def data_dir(self) -> Path: return Path(self.data_root or Path(self.out_dir) / "data") / self.scale
     @property
     def runs_dir(self) -> Path: return Path(self.out_dir) / "runs"
     def data_paths(self, map_name: str) -> list[Path]: return [self.data_dir / map_name / f"{q}.h5" for q in self.qualities]
@@ -429,3 +431,19 @@ def run_paper_sweep(setup: PaperSetup, specs: list[RunSpec], methods: dict | Non
         times[f"runs:{name}"] = time.perf_counter() - t0
     import pandas as pd
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), times
+
+# %% ../nbs/08_experiments.ipynb #a1d1b8ba
+def current_records(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None) -> list[dict]:
+    "The valid records of `specs` whose config hash matches what their method would run now."
+    methods = METHODS if methods is None else methods
+    out = []
+    for spec in specs:
+        cfg = json.loads(_canonical(methods[spec.method].config(spec)))
+        if run_status(spec, config_hash(spec, cfg), runs_dir)[0] == "done": out.append(read_record(spec.path(runs_dir)))
+    return out
+
+def estimate_stage_times(measured: dict,   # stage -> {"seconds": s, "units": u} measured (units: env steps, grad steps...)
+                         scale_units: dict, # stage -> units the target scale needs
+                        ) -> dict:
+    "Seconds per stage at another budget: measured seconds per unit × the target's units (linear in units)."
+    return {k: measured[k]["seconds"] / measured[k]["units"] * scale_units[k] for k in scale_units}
