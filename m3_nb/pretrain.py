@@ -23,7 +23,8 @@ from .data import WindowDataset
 __all__ = ['LOSS_TERMS', 'supervised_action_loss', 'reconstruction_loss', 'agent_specific_kl', 'codebook_loss', 'commitment_loss',
            'embedding_loss', 'offline_loss', 'codebook_usage', 'reseed_dead_codes', 'offline_terms', 'PretrainConfig',
            'sample_batch', 'check_data', 'pretrain', 'metrics_frame', 'window_sources', 'episode_split',
-           'stack_windows', 'predict_actions', 'action_accuracy', 'pretrain_files']
+           'stack_windows', 'predict_actions', 'action_accuracy', 'pretrain_files', 'rollout_return',
+           'evaluate_returns']
 
 # %% ../nbs/05_pretrain.ipynb #4aee88d0
 def _rank(x, r: int, name: str):
@@ -287,3 +288,23 @@ def pretrain_files(paths: Sequence, cfg: PretrainConfig, held_out: float = 0.2, 
     run["accuracy"] = action_accuracy(run["model"], ds, te) if len(te) else None
     run["data"] = {"windows_train": len(tr), "windows_held_out": len(te), "obs_dim": ds.obs_dim, "n_actions": ds.n_actions}
     return run
+
+# %% ../nbs/05_pretrain.ipynb #20e84ae3
+@torch.no_grad()
+def rollout_return(model: M3Model, map_name: str, episodes: int = 8, num_envs: int = 8, seed: int = 0,
+                   greedy: bool = False) -> dict:
+    "Return (SMAC scale) and win rate of the pre-trained policy over `episodes` episodes of `map_name`: the JP."
+    from m3_nb.envs import make_env
+    from m3_nb.collect import actor_policy, collect_episodes
+    env = make_env(map_name, num_envs=min(num_envs, episodes), seed=seed)
+    n = int(env.get_env_info()["n_agents"])
+    ctx = model.task_context(map_name) if model.cfg.context_dim else None
+    out = collect_episodes(env, actor_policy(model.eval(), n, greedy, ctx, seed), episodes)
+    r = np.asarray(out["returns"], np.float64)
+    return {"map": map_name, "episodes": len(r), "return_mean": float(r.mean()), "return_std": float(r.std()),
+            "win_rate": float(np.mean(out["won"])), "greedy": greedy}
+
+def evaluate_returns(model: M3Model, maps: Sequence[str], **kw):
+    "`rollout_return` for each map, as a frame (one row per map)."
+    import pandas as pd
+    return pd.DataFrame([rollout_return(model, m, **kw) for m in maps])
