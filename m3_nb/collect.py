@@ -210,7 +210,7 @@ def scripted_candidates(base: Callable, name: str = "scripted", eps: Sequence[fl
     "`base` policy mixed with uniform random actions at each noise level in `eps` (1.0 = random)."
     return [Candidate(f"{name}+eps{e:.2f}", (lambda e: lambda s: epsilon_mix(base, e, s))(e), meta={"eps": e}) for e in eps]
 
-# %% ../nbs/03b_collect.ipynb #503a316f
+# %% ../nbs/03b_collect.ipynb #39800fba
 def _env_fn_default(map_name, num_envs, seed):
     from m3_nb.envs import make_env
     return make_env(map_name, num_envs=num_envs, seed=seed)
@@ -218,7 +218,7 @@ def _env_fn_default(map_name, num_envs, seed):
 def _scripted_base(env_fn, map_name) -> Callable:
     "The environment's scripted attack-nearest policy as a policy callable."
     from m3_nb import envs
-    return envs.scripted_policy(env_fn(map_name, 1, 0)) if hasattr(envs, "scripted_policy") else envs.attack_nearest
+    return envs.attack_nearest
 
 def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int = 0,
                 maps: Sequence[str] | None = None, qualities: Sequence[str] = ("good", "medium", "poor"),

@@ -19,10 +19,10 @@ from .cmg import get_task, map_info
 from .io import atomic_path, provenance, array_checksum
 
 # %% auto #0
-__all__ = ['FORMAT', 'KEYS', 'DTYPES', 'REQUIRED_ATTRS', 'CARD_COLUMNS', 'layout_shapes', 'DatasetError', 'file_checksum',
-           'EpisodeWriter', 'write_dataset', 'synthetic_episodes', 'open_h5', 'dataset_attrs', 'check_layout',
-           'check_contents', 'validate_file', 'read_dataset', 'damaged_copy', 'fuzz_mutations', 'apply_mutation',
-           'WindowDataset', 'episode_returns', 'dataset_card']
+__all__ = ['FORMAT', 'KEYS', 'DTYPES', 'REQUIRED_ATTRS', 'TIME_CHUNK', 'CARD_COLUMNS', 'layout_shapes', 'DatasetError',
+           'file_checksum', 'EpisodeWriter', 'write_dataset', 'synthetic_episodes', 'open_h5', 'dataset_attrs',
+           'check_layout', 'check_contents', 'validate_file', 'read_dataset', 'damaged_copy', 'fuzz_mutations',
+           'apply_mutation', 'WindowDataset', 'GroupedShuffleSampler', 'episode_returns', 'dataset_card']
 
 # %% ../nbs/03_data.ipynb #fc1ffb98
 FORMAT = "m3-offline-v1"
@@ -58,10 +58,12 @@ def file_checksum(f: h5py.File, keys: Sequence[str] = KEYS, block: int = 64) -> 
         for sl in _blocks(ds.shape[0], block): h.update(np.ascontiguousarray(ds[sl]).tobytes())
     return h.hexdigest()
 
-# %% ../nbs/03_data.ipynb #503461ad
+# %% ../nbs/03_data.ipynb #b296af80
+TIME_CHUNK = 32   # steps per chunk: a window of K <= 32 steps touches at most two chunks per key
+
 def _chunks(key: str, T: int, shape: tuple) -> tuple:
-    "Chunk shape: one (episode, agent) for per-agent keys, one episode otherwise."
-    return (1, T, 1, shape[3]) if len(shape) == 4 else (1, T, shape[2])
+    "Chunk shape: one (episode, agent) and up to `TIME_CHUNK` steps for per-agent keys; one episode for the rest."
+    return (1, min(T, TIME_CHUNK), 1, shape[3]) if len(shape) == 4 else (1, T, shape[2])
 
 def _onehot(actions: np.ndarray, filled: np.ndarray, n_actions: int) -> np.ndarray:
     "One-hot `[..., A]` of integer `actions [E,T,N]`, zero where `filled [E,T]` is 0."
@@ -181,12 +183,12 @@ def synthetic_episodes(E: int = 3, T: int = 6, N: int = 2, obs_dim: int = 4, sta
             "filled": filled}
     return data
 
-# %% ../nbs/03_data.ipynb #90f58752
+# %% ../nbs/03_data.ipynb #938ff635
 _H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError)
 
-def open_h5(path) -> h5py.File:
-    "Open `path` read-only, turning an unreadable (missing, truncated, corrupt) file into a `DatasetError`."
-    try: return h5py.File(path, "r")
+def open_h5(path, **kw) -> h5py.File:
+    "Open `path` read-only (`kw` to `h5py.File`), turning an unreadable (missing, truncated, corrupt) file into a `DatasetError`."
+    try: return h5py.File(path, "r", **kw)
     except _H5_ERRORS as e: raise DatasetError(path, "", "a readable HDF5 file", f"{type(e).__name__}: {e}") from None
 
 def dataset_attrs(f: h5py.File) -> dict:
@@ -379,7 +381,7 @@ def _agent_lengths(f: h5py.File, attrs: dict, path, skip_dead: bool, block: int 
         else: out[sl] = fl.sum(1)[:, None]
     return out
 
-# %% ../nbs/03_data.ipynb #89582320
+# %% ../nbs/03_data.ipynb #2a14b185
 class WindowDataset(torch.utils.data.Dataset):
     "Every agent's length-`context_len` action-observation window over one or many dataset files, read from disk."
     def __init__(self, paths: Sequence[str | os.PathLike],
@@ -390,9 +392,10 @@ class WindowDataset(torch.utils.data.Dataset):
                  n_actions: int | None = None,      # pad the action space to this size (default: the files' common size)
                  skip_dead: bool = True,            # no windows ending after an agent's death
                  validate: bool = True,             # check every value and checksum once, when the dataset is built
-                 max_open: int = 8):                # open files kept per process
+                 max_open: int = 8,                 # open files kept per process
+                 cache_mb: int = 8):                # HDF5 chunk cache per dataset key of an open file
         if context_len < 1: raise ValueError(f"context_len must be >= 1, found {context_len}")
-        self.paths, self.context_len, self.max_open = [str(p) for p in paths], int(context_len), max_open
+        self.paths, self.context_len, self.max_open, self.cache_mb = [str(p) for p in paths], int(context_len), max_open, cache_mb
         if not self.paths: raise ValueError("WindowDataset needs at least one file")
         self.attrs, lengths = [], []
         for p in self.paths:
@@ -438,15 +441,17 @@ class WindowDataset(torch.utils.data.Dataset):
         return {"file": rep(self._file), "episode": rep(self._ep), "agent": rep(self._agent),
                 "step": np.arange(len(self)) - start}
 
-# %% ../nbs/03_data.ipynb #1c3fb76c
-@torch.no_grad()
-def _open(self: WindowDataset, fi: int) -> h5py.File:
-    "The open handle of file `fi` in this process (LRU of at most `max_open`)."
+# %% ../nbs/03_data.ipynb #3d603793
+_WINDOW_KEYS = ("obs", "actions", "avail_actions", "reward")
+
+def _open(self: WindowDataset, fi: int) -> dict:
+    "The open datasets `{key: h5py.Dataset}` of file `fi` in this process (LRU of at most `max_open` files)."
     if self._pid != os.getpid(): self._handles, self._pid = OrderedDict(), os.getpid()   # new worker: own handles
     h = self._handles.get(fi)
     if h is None:
-        h = self._handles[fi] = open_h5(self.paths[fi])
-        while len(self._handles) > self.max_open: self._handles.popitem(last=False)[1].close()
+        f = open_h5(self.paths[fi], rdcc_nbytes=self.cache_mb * 2**20, rdcc_nslots=10007)
+        h = self._handles[fi] = {"file": f, **{k: f[k] for k in _WINDOW_KEYS}}
+        while len(self._handles) > self.max_open: self._handles.popitem(last=False)[1]["file"].close()
     else: self._handles.move_to_end(fi)
     return h
 
@@ -488,7 +493,23 @@ def _window(self: WindowDataset, idx: int) -> dict:
 
 WindowDataset.__getitem__ = _window
 
-# %% ../nbs/03_data.ipynb #25c927aa
+# %% ../nbs/03_data.ipynb #421ae738
+class GroupedShuffleSampler(torch.utils.data.Sampler):
+    "Every window of a `WindowDataset` once per epoch, shuffled within random groups of `group` agent-episodes."
+    def __init__(self, ds: WindowDataset, group: int = 32, seed: int = 0):
+        self.ds, self.group, self.seed, self.epoch = ds, group, seed, 0
+    def set_epoch(self, epoch: int): self.epoch = epoch
+    def __len__(self) -> int: return len(self.ds)
+    def __iter__(self):
+        rng = np.random.default_rng((self.seed, self.epoch))
+        end, ln = self.ds._end, self.ds._len
+        order = rng.permutation(len(ln))
+        for g in range(0, len(order), self.group):
+            ks = order[g:g + self.group]
+            idx = np.concatenate([np.arange(end[k] - ln[k], end[k]) for k in ks])
+            yield from rng.permutation(idx).tolist()
+
+# %% ../nbs/03_data.ipynb #598b07b4
 def episode_returns(path) -> np.ndarray:
     "Undiscounted team return of every episode in the file at `path` (SMAC's 0–20 scale)."
     with open_h5(path) as f:
