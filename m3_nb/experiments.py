@@ -226,7 +226,7 @@ def sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None,
     else: raise ValueError(f"backend {backend!r} is not one of 'local', 'ray'")
     return pd.DataFrame(list(rows.values()))
 
-# %% ../nbs/08_experiments.ipynb #a7da9f92
+# %% ../nbs/08_experiments.ipynb #4c4451a6
 def records_frame(records: Iterable[dict]):
     "One row per run record: spec, JP, TT (inf when not reached), final return, wall time."
     import pandas as pd
@@ -247,7 +247,7 @@ def _method_info(name: str) -> tuple[str, bool]:
     m = METHODS.get(name)
     return (m.type_marks, m.shows_jp) if m else PAPER_METHOD_TYPES.get(name, ("", True))
 
-# %% ../nbs/08_experiments.ipynb #6c8fc299
+# %% ../nbs/08_experiments.ipynb #cd8e9f9e
 def table1_frame(records: Iterable[dict], task_set: str, scale: str | None = None):
     "Table 1 for `task_set`: a row per method, a 'JP (±std)/TT (±std)' cell per fine-tuning map, from ledger records."
     import pandas as pd
@@ -286,7 +286,7 @@ def iqm_frame(records: Iterable[dict], task_set: str, reps: int = 2000, seed: in
         if scores: out.append(iqm_with_ci(scores, reps=reps, seed=seed).assign(score=what))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
-# %% ../nbs/08_experiments.ipynb #f41c0050
+# %% ../nbs/08_experiments.ipynb #38a5fb4d
 from .scales import budget as _budget
 
 @dataclass(frozen=True)
@@ -313,7 +313,7 @@ class PaperSetup:
     def runs_dir(self) -> Path: return Path(self.out_dir) / "runs"
     def data_paths(self, map_name: str) -> list[Path]: return [self.data_dir / map_name / f"{q}.h5" for q in self.qualities]
 
-# %% ../nbs/08_experiments.ipynb #d2b2e751
+# %% ../nbs/08_experiments.ipynb #8b59ebe9
 def pretrain_config(setup: PaperSetup, task_set: str, seed: int):
     "The PretrainConfig of (task set, seed) under `setup` (its checkpoint folder named by the config's hash)."
     from m3_nb.pretrain import PretrainConfig
@@ -359,7 +359,7 @@ def pretrain_stage(setup: PaperSetup, task_set: str, seed: int, log=print) -> Pa
     log(f"[pretrain] {task_set} seed {seed}: {cfg.steps} steps in {report['wall_time_s']:.1f} s -> {ck}")
     return ck
 
-# %% ../nbs/08_experiments.ipynb #1e8242ac
+# %% ../nbs/08_experiments.ipynb #22376d7e
 def _m3_config(spec: RunSpec, setup: PaperSetup) -> dict:
     pc = pretrain_config(setup, spec.task_set, spec.seed)
     return {"budget": asdict(setup.budget()), "pretrain": {k: v for k, v in asdict(pc).items() if k not in ("checkpoint_dir", "progress")},
@@ -398,7 +398,7 @@ def mappo_method(setup: PaperSetup) -> Method:
     from functools import partial
     return Method("MAPPO", partial(_run_mappo, setup=setup), partial(_mappo_config, setup=setup), shows_jp=False)
 
-# %% ../nbs/08_experiments.ipynb #d85f707e
+# %% ../nbs/08_experiments.ipynb #acc87fb7
 def paper_specs(setup: PaperSetup, task_sets: Iterable[str] = ("A", "B"), methods: Iterable[str] = ("MAPPO", "M3"),
                 maps: Iterable[str] | None = None, seeds: int | None = None) -> list[RunSpec]:
     "Every (method, task set, fine-tuning map, seed) run of Table 1 (or of the maps/seeds given)."
@@ -432,7 +432,7 @@ def run_paper_sweep(setup: PaperSetup, specs: list[RunSpec], methods: dict | Non
     import pandas as pd
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), times
 
-# %% ../nbs/08_experiments.ipynb #a1d1b8ba
+# %% ../nbs/08_experiments.ipynb #6bcd8895
 def current_records(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None) -> list[dict]:
     "The valid records of `specs` whose config hash matches what their method would run now."
     methods = METHODS if methods is None else methods
