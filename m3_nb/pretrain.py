@@ -23,7 +23,7 @@ from .data import WindowDataset
 __all__ = ['LOSS_TERMS', 'supervised_action_loss', 'reconstruction_loss', 'agent_specific_kl', 'codebook_loss', 'commitment_loss',
            'embedding_loss', 'offline_loss', 'codebook_usage', 'reseed_dead_codes', 'offline_terms', 'PretrainConfig',
            'sample_batch', 'check_data', 'pretrain', 'metrics_frame', 'window_sources', 'episode_split',
-           'stack_windows', 'predict_actions', 'action_accuracy', 'pretrain_files', 'rollout_return',
+           'stack_windows', 'predict_actions', 'action_accuracy', 'accuracy_by_map', 'pretrain_files', 'rollout_return',
            'evaluate_returns']
 
 # %% ../nbs/05_pretrain.ipynb #4aee88d0
@@ -275,7 +275,15 @@ def action_accuracy(model: M3Model, ds, indices=None, batch_size: int = 1024):
                          "majority_accuracy": float((act[sel] == major).mean()) if sel.any() else float("nan")})
     return pd.DataFrame(rows)
 
-# %% ../nbs/05_pretrain.ipynb #a9a28cef
+# %% ../nbs/05_pretrain.ipynb #449f5cd3
+def accuracy_by_map(acc) -> "pd.DataFrame":
+    "Per-map accuracy and majority baseline of an `action_accuracy` frame (decision-weighted over qualities)."
+    g = acc.assign(hits=acc["accuracy"] * acc["decisions"], base=acc["majority_accuracy"] * acc["decisions"]).groupby("map", sort=False)
+    out = g[["decisions", "hits", "base"]].sum()
+    return (out.assign(accuracy=out["hits"] / out["decisions"], majority_accuracy=out["base"] / out["decisions"])
+               .drop(columns=["hits", "base"]).reset_index())
+
+# %% ../nbs/05_pretrain.ipynb #52cda711
 def pretrain_files(paths: Sequence, cfg: PretrainConfig, held_out: float = 0.2, progress: bool = False) -> dict:
     "Pre-train on dataset files (several maps at once) and report held-out action accuracy; the `pretrain` dict + 'accuracy', 'data'."
     K = int(cfg.model.get("context_len", M3Config.__dataclass_fields__["context_len"].default))
@@ -289,7 +297,7 @@ def pretrain_files(paths: Sequence, cfg: PretrainConfig, held_out: float = 0.2, 
     run["data"] = {"windows_train": len(tr), "windows_held_out": len(te), "obs_dim": ds.obs_dim, "n_actions": ds.n_actions}
     return run
 
-# %% ../nbs/05_pretrain.ipynb #20e84ae3
+# %% ../nbs/05_pretrain.ipynb #38a0d49a
 @torch.no_grad()
 def rollout_return(model: M3Model, map_name: str, episodes: int = 8, num_envs: int = 8, seed: int = 0,
                    greedy: bool = False) -> dict:
