@@ -1,0 +1,95 @@
+"""Benchmark (not a test): environment steps per second of m3_nb.envs against SMAX's own jitted, vmapped step.
+
+For each map and batch size B it measures, in the same process and on the same machine:
+  raw     JaxMARL's HeuristicEnemySMAX.step (with its own auto-reset) under jax.jit(jax.vmap(...)) on the
+          map's SMAX scenario with actions already on the device: the ceiling, no Python or torch in the loop;
+  random  m3_nb.envs.make_env(...).step with uniformly random available actions drawn in torch;
+  policy  the same with a torch MLP actor (OBS_DIM -> 64 -> 64 -> N_ACTIONS, masked sampling) choosing the actions.
+Ratios are env-steps/s over raw's. Target: policy >= 0.7x raw at B=512 on 3m.
+
+    .venv/bin/python benchmarks/env_speed.py [--maps 3m 8m] [--batches 1 64 512] [--seconds 3]
+
+Threads: torch.set_num_threads(1); JAX uses what XLA's CPU client takes (set XLA_FLAGS to pin it if needed).
+"""
+import argparse, time
+
+import numpy as np
+import torch
+
+from m3_nb.envs import make_env, get_core, random_actions, OBS_DIM, N_ACTIONS, MAX_ALLIES, _quiet_stdout
+
+import jax
+import jax.numpy as jnp
+with _quiet_stdout():
+    from jaxmarl.environments.smax import HeuristicEnemySMAX, map_name_to_scenario
+
+
+def time_loop(step, seconds: float, min_iters: int = 5) -> float:
+    "Seconds per call of `step()` over at least `seconds` of calls (after two warm-up calls)."
+    step(); step()
+    n, t0 = 0, time.perf_counter()
+    while n < min_iters or time.perf_counter() - t0 < seconds:
+        step(); n += 1
+    return (time.perf_counter() - t0) / n
+
+
+def raw_smax(map_name: str, B: int, seconds: float) -> float:
+    "Env-steps/s of SMAX's own HeuristicEnemySMAX step, jitted and vmapped (the ceiling)."
+    env = HeuristicEnemySMAX(scenario=map_name_to_scenario(map_name))
+    keys = jax.random.split(jax.random.PRNGKey(0), B)
+    _, states = jax.jit(jax.vmap(env.reset))(keys)
+    n_act = env.action_spaces[env.agents[0]].n
+    acts = {a: jax.random.randint(jax.random.PRNGKey(i), (B,), 0, n_act) for i, a in enumerate(env.agents)}
+    step = jax.jit(jax.vmap(env.step))
+    box = {"s": states, "k": keys}
+    def one():
+        box["k"] = jax.vmap(lambda k: jax.random.split(k)[0])(box["k"])
+        obs, box["s"], r, d, _ = step(box["k"], box["s"], acts)
+        jax.block_until_ready(box["s"])
+    return B / time_loop(one, seconds)
+
+
+class MLPActor(torch.nn.Module):
+    "A small policy: obs -> logits, unavailable actions masked."
+    def __init__(self, hidden: int = 64):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(OBS_DIM, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, hidden),
+                                       torch.nn.ReLU(), torch.nn.Linear(hidden, N_ACTIONS))
+    def forward(self, obs, avail): return self.net(obs).masked_fill(~avail, -1e9)
+
+
+def ours(map_name: str, B: int, seconds: float, policy: str) -> float:
+    "Env-steps/s of m3_nb.envs with random actions or a torch MLP actor choosing them."
+    env, g = make_env(map_name, num_envs=B, seed=0), torch.Generator().manual_seed(0)
+    actor = MLPActor()
+    box = {}
+    box["obs"], _, box["avail"] = env.reset()
+    @torch.no_grad()
+    def one():
+        if policy == "random": a = random_actions(box["avail"], g)
+        else:
+            logits = actor(box["obs"], box["avail"])
+            a = torch.multinomial(torch.softmax(logits.reshape(-1, N_ACTIONS), -1), 1, generator=g).reshape(B, MAX_ALLIES)
+        box["obs"], _, box["avail"], r, d, info = env.step(a)
+    return B / time_loop(one, seconds)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--maps", nargs="+", default=["3m", "8m"])
+    p.add_argument("--batches", nargs="+", type=int, default=[1, 64, 512])
+    p.add_argument("--seconds", type=float, default=3.0, help="timed seconds per measurement")
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    print(f"jax {jax.__version__} on {jax.devices()[0].platform}; torch {torch.__version__} threads={torch.get_num_threads()}")
+    print(f"{'map':6} {'B':>5} {'raw SMAX/s':>11} {'random/s':>10} {'ratio':>6} {'policy/s':>10} {'ratio':>6}")
+    for m in a.maps:
+        for B in a.batches:
+            raw = raw_smax(m, B, a.seconds)
+            rnd = ours(m, B, a.seconds, "random")
+            pol = ours(m, B, a.seconds, "policy")
+            print(f"{m:6} {B:5d} {raw:11.0f} {rnd:10.0f} {rnd / raw:6.2f} {pol:10.0f} {pol / raw:6.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
