@@ -90,22 +90,34 @@ def main():
     p.add_argument("--obs-dim", type=int, default=None)
     p.add_argument("--n-actions", type=int, default=18)
     p.add_argument("--methods", nargs="*", default=["bc", "m3", "m3_no_vq"])
+    p.add_argument("--rounds", type=int, default=3, help="interleaved repetitions; the median samples/s is reported")
     p.add_argument("--method", default=None, help=argparse.SUPPRESS)
     p.add_argument("--out", default="results/benchmarks/pretrain_speed.json")
     args = p.parse_args()
     if args.method: return child(args)
+    child_args, skip = [], False
+    for a in sys.argv[1:]:                       # pass everything but --methods/--rounds on to the children
+        if a in ("--methods", "--rounds"): skip = True; continue
+        if skip and not a.startswith("--"): continue
+        skip = False; child_args.append(a)
+    runs = {m: [] for m in args.methods}
+    for _ in range(args.rounds):                 # interleaved, so load from other processes hits every method alike
+        for m in args.methods:
+            out = subprocess.run([sys.executable, __file__, "--method", m, *child_args], capture_output=True, text=True)
+            if out.returncode: sys.exit(f"{m} failed:\n{out.stderr[-3000:]}")
+            runs[m].append(json.loads(out.stdout.strip().splitlines()[-1]))
     rows = []
-    for m in args.methods:
-        cmd = [sys.executable, __file__, "--method", m] + [a for a in sys.argv[1:] if a != "--methods" and a not in args.methods]
-        out = subprocess.run(cmd, capture_output=True, text=True)
-        if out.returncode: sys.exit(f"{m} failed:\n{out.stderr[-3000:]}")
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    for m, rs in runs.items():
+        sps = sorted(r["samples_per_s"] for r in rs)
+        rows.append({**rs[0], "samples_per_s": sps[len(sps) // 2], "samples_per_s_all": sps,
+                     "peak_rss_mb": max(r["peak_rss_mb"] for r in rs)})
     bc = next(r for r in rows if r["method"] == "bc")
     for r in rows: r["speed_vs_bc"] = r["samples_per_s"] / bc["samples_per_s"]; r["rss_vs_bc"] = r["peak_rss_mb"] / bc["peak_rss_mb"]
     print(f"{'method':10s} {'samples/s':>10s} {'x BC':>6s} {'peak RSS MB':>12s} {'x BC':>6s}")
     for r in rows:
         print(f"{r['method']:10s} {r['samples_per_s']:10.0f} {r['speed_vs_bc']:6.2f} {r['peak_rss_mb']:12.0f} {r['rss_vs_bc']:6.2f}")
-    print(f"(obs_dim {bc['obs_dim']}, n_actions {bc['n_actions']}, K {bc['K']}, hidden {bc['hidden']}, batch {bc['batch']}, CPU, 1 thread)")
+    print(f"(median of {args.rounds} interleaved rounds; obs_dim {bc['obs_dim']}, n_actions {bc['n_actions']}, K {bc['K']}, "
+          f"hidden {bc['hidden']}, batch {bc['batch']}, CPU, 1 thread; data: {'files' if args.data else 'synthetic windows'})")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(rows, indent=2))
 
