@@ -212,18 +212,21 @@ class CausalTransformerEncoder(nn.Module):
     def forward(self, obs, prev_actions, valid):
         return self.out(self.tokens(obs, prev_actions, valid)[..., -1, :])
 
-# %% ../nbs/04_m3.ipynb #e03f5c70
+# %% ../nbs/04_m3.ipynb #1db7fb6d
 class TaskPrompt(nn.Module):
     "p(c): context vector [.., C] -> gate in (0, 2)^latent; identity (ones) for kind 'none'."
     def __init__(self, context_dim: int, latent_dim: int):
         super().__init__()
         self.latent_dim = latent_dim
         self.proj = nn.Linear(context_dim, latent_dim) if context_dim else None
+        self.register_buffer("_dev", torch.zeros(0), persistent=False)     # follows .to(device)
+    @property
+    def device(self): return self._dev.device
     def forward(self, context, batch_shape):
-        if self.proj is None: return torch.ones(*batch_shape, self.latent_dim)
+        if self.proj is None: return torch.ones(*batch_shape, self.latent_dim, device=self.device)
         return 2 * torch.sigmoid(self.proj(context))
 
-# %% ../nbs/04_m3.ipynb #7548b3d4
+# %% ../nbs/04_m3.ipynb #567f24d7
 class M3Model(nn.Module):
     "M3 (Section 4.1): shared encoder, agent split, task prompt, expert dictionary, decoder and action head."
     def __init__(self, cfg: M3Config):
@@ -243,8 +246,8 @@ class M3Model(nn.Module):
                                  persistent=False)
 
     def task_context(self, task: str | TaskSpec):
-        "The context vector this model's prompt reads for `task` (float32 [C]); empty for no prompt."
-        return torch.as_tensor(task_context(task, self.cfg.prompt_kind, self.cfg.tasks))
+        "The context vector this model's prompt reads for `task` (float32 [C], on the model's device); empty for no prompt."
+        return torch.as_tensor(task_context(task, self.cfg.prompt_kind, self.cfg.tasks), device=self.action_head[0].weight.device)
 
     def _context(self, batch):
         if not self.cfg.context_dim: return None
@@ -300,16 +303,16 @@ def synthetic_windows(n: int, obs_dim: int, n_actions: int, K: int, n_tasks: int
                 rtg=torch.zeros(n, K), agent_id=torch.zeros(n, dtype=torch.long), n_agents=torch.ones(n, dtype=torch.long),
                 task_id=task_id)
 
-# %% ../nbs/04_m3.ipynb #711e5c8e
+# %% ../nbs/04_m3.ipynb #a676d49c
 @torch.no_grad()
-def _empty_state(cfg, batch_size):
+def _empty_state(cfg, batch_size, device=None):
     K1 = cfg.context_len - 1
-    return (torch.zeros(batch_size, K1, cfg.obs_dim), torch.zeros(batch_size, K1, dtype=torch.long),
-            torch.zeros(batch_size, K1, dtype=torch.bool))
+    return (torch.zeros(batch_size, K1, cfg.obs_dim, device=device), torch.zeros(batch_size, K1, dtype=torch.long, device=device),
+            torch.zeros(batch_size, K1, dtype=torch.bool, device=device))
 
 def _actor_initial_state(self, batch_size: int):
     "An empty K-1 step history for `batch_size` rows: (obs [Bf,K-1,D], prev_action [Bf,K-1], valid [Bf,K-1])."
-    return _empty_state(self.cfg, batch_size)
+    return _empty_state(self.cfg, batch_size, self.action_head[0].weight.device)
 
 def _actor_forward(self, obs, prev_action, avail, agent_id, context, state, reset):
     "Actor interface: masked logits [T, Bf, n_actions] and the slid window state."
@@ -323,8 +326,8 @@ def _actor_forward(self, obs, prev_action, avail, agent_id, context, state, rese
     seg = reset.long().cumsum(0)                                  # episode segment of each new step; history is segment 0
     seq_obs = torch.cat([h_obs.transpose(0, 1), obs], 0)          # [K-1+T, Bf, D]
     seq_act = torch.cat([h_act.transpose(0, 1), prev_action.long()], 0)
-    seq_val = torch.cat([h_val.transpose(0, 1), torch.ones(T, B, dtype=torch.bool)], 0)
-    seq_seg = torch.cat([torch.zeros(K1, B, dtype=torch.long), seg], 0)
+    seq_val = torch.cat([h_val.transpose(0, 1), torch.ones(T, B, dtype=torch.bool, device=obs.device)], 0)
+    seq_seg = torch.cat([torch.zeros(K1, B, dtype=torch.long, device=obs.device), seg], 0)
     w_obs = seq_obs.unfold(0, K, 1).movedim(-1, 2)                # [T, Bf, K, D]
     w_act = seq_act.unfold(0, K, 1)                               # [T, Bf, K]
     w_val = seq_val.unfold(0, K, 1) & (seq_seg.unfold(0, K, 1) == seg.unsqueeze(-1))

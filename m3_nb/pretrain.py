@@ -78,7 +78,7 @@ def offline_loss(l_sl, l_recons, l_as, l_emb, w_sl: float = 1.0, w_recons: float
     "L_offline (M3, Eq 6) = w_sl L_SL + w_recons L_recons + w_as L_as + w_emb L_emb (the paper: all weights 1)."
     return w_sl * l_sl + w_recons * l_recons + w_as * l_as + w_emb * l_emb
 
-# %% ../nbs/05_pretrain.ipynb #17b579bb
+# %% ../nbs/05_pretrain.ipynb #50a20bae
 def codebook_usage(codes, n_codes: int) -> dict:
     "Fraction of the n_codes entries used by `codes` and the perplexity exp(H) of their empirical distribution."
     p = torch.bincount(codes.flatten(), minlength=n_codes).double() / max(codes.numel(), 1)
@@ -90,7 +90,7 @@ def reseed_dead_codes(codebook, counts, z_e, generator=None) -> int:
     "Set dictionary rows whose `counts` are 0 to randomly drawn rows of `z_e`; returns how many were re-seeded."
     dead = torch.nonzero(counts == 0).flatten()
     if len(dead) and len(z_e):
-        codebook[dead] = z_e[torch.randint(0, len(z_e), (len(dead),), generator=generator)].to(codebook.dtype)
+        codebook[dead] = z_e[torch.randint(0, len(z_e), (len(dead),), generator=generator)].to(codebook)
     return len(dead)
 
 # %% ../nbs/05_pretrain.ipynb #47de2711
@@ -108,7 +108,7 @@ def offline_terms(model: M3Model, batch: dict, beta: float = 0.25) -> tuple[dict
              "L_emb": embedding_loss(out["z_e"], out["z_q"], beta, valid) if out["z_q"] is not None else zero}
     return terms, out
 
-# %% ../nbs/05_pretrain.ipynb #ba5cfbf3
+# %% ../nbs/05_pretrain.ipynb #f2ca8d5d
 @dataclass
 class PretrainConfig:
     "Arguments of one offline pre-training run."
@@ -128,6 +128,7 @@ class PretrainConfig:
     checkpoint_dir: str | None = None    # where last.pt lives (None: no checkpoints, no resume)
     checkpoint_every: int = 50           # steps between checkpoints
     progress: bool = True                # tqdm progress bar
+    device: str = "cpu"                  # 'cuda' on a GPU machine (resume is bit-exact on CPU only)
     model: dict = field(default_factory=dict)   # M3Config fields (obs_dim/n_actions are taken from the data if absent)
 
     def __post_init__(self):
@@ -168,19 +169,19 @@ def _record(step, terms, total, out, batch, cfg, model, t0) -> dict:
     if out["code"] is not None: rec |= {f"vq/{k}": v for k, v in codebook_usage(out["code"], model.cfg.n_codes).items()}
     return rec
 
-# %% ../nbs/05_pretrain.ipynb #a7dafc42
+# %% ../nbs/05_pretrain.ipynb #d4b2de1b
 def pretrain(cfg: PretrainConfig, data, resume: bool = True) -> dict:
     "Offline multi-task pre-training (Eq 6). Returns {'model', 'metrics' (list of dicts), 'checkpoint' (path or None)}."
     torch.manual_seed(cfg.seed)
     mcfg = _model_config(cfg, data)
     check_data(mcfg, data)
-    model = M3Model(mcfg)
+    model = M3Model(mcfg).to(cfg.device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     gen = torch.Generator().manual_seed(cfg.seed)
     ckpt = Path(cfg.checkpoint_dir) / "last.pt" if cfg.checkpoint_dir else None
     start, metrics = 0, []
     if resume and ckpt is not None and ckpt.exists():              # resume: weights, optimiser, RNGs, metrics
-        ck = load_checkpoint(ckpt)
+        ck = load_checkpoint(ckpt)                                 # (on CPU; load_state_dict copies to the device)
         if M3Config(**ck["config"]) != mcfg:
             raise ValueError(f"checkpoint {ckpt} has model config {ck['config']}, this run builds {mcfg.to_dict()}")
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["optimizer"])
@@ -189,10 +190,10 @@ def pretrain(cfg: PretrainConfig, data, resume: bool = True) -> dict:
     def save(step):
         save_m3(ckpt, model, optimizer=opt.state_dict(), step=step, metrics=metrics, pretrain_config=asdict(cfg),
                 rng={"batches": gen.get_state(), "torch": torch.get_rng_state()})
-    counts = torch.zeros(mcfg.n_codes, dtype=torch.long)
+    counts = torch.zeros(mcfg.n_codes, dtype=torch.long, device=cfg.device)
     model.train(); t0 = time.perf_counter()
     for step in tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not cfg.progress, desc="pre-train"):
-        batch = sample_batch(data, cfg.batch_size, gen)                           # 1. a batch from the union of maps
+        batch = {k: v.to(cfg.device) for k, v in sample_batch(data, cfg.batch_size, gen).items()}   # 1. a batch from the union of maps
         terms, out = offline_terms(model, batch, cfg.beta)                        # 2. the four terms of Eq 6
         for name, v in terms.items():                                             # 3. stop before a NaN reaches the weights
             if not torch.isfinite(v):
@@ -212,7 +213,7 @@ def pretrain(cfg: PretrainConfig, data, resume: bool = True) -> dict:
             metrics.append(_record(step, terms, total, out, batch, cfg, model, t0))
         if ckpt is not None and ((step + 1) % cfg.checkpoint_every == 0 or step == cfg.steps - 1):
             save(step + 1)                                                        # 6. checkpoint, atomically
-    return {"model": model.eval(), "metrics": metrics, "checkpoint": ckpt}
+    return {"model": model.cpu().eval(), "metrics": metrics, "checkpoint": ckpt}
 
 # %% ../nbs/05_pretrain.ipynb #4ac5887f
 def metrics_frame(metrics: Sequence[dict]):
@@ -220,7 +221,7 @@ def metrics_frame(metrics: Sequence[dict]):
     import pandas as pd
     return pd.DataFrame(list(metrics))
 
-# %% ../nbs/05_pretrain.ipynb #03ab2f8a
+# %% ../nbs/05_pretrain.ipynb #baf7ba04
 def window_sources(ds) -> tuple[np.ndarray, np.ndarray]:
     "File index and episode index of every window of a `WindowDataset` (arrays of len(ds))."
     return np.repeat(ds._file, ds._len), np.repeat(ds._ep, ds._len)
@@ -241,7 +242,7 @@ def stack_windows(ds, indices=None, progress: bool = False) -> dict:
     indices = range(len(ds)) if indices is None else indices
     return default_collate([ds[int(i)] for i in tqdm(indices, disable=not progress, desc="read windows")])
 
-# %% ../nbs/05_pretrain.ipynb #19a77ecf
+# %% ../nbs/05_pretrain.ipynb #9ddf621d
 @torch.no_grad()
 def predict_actions(model: M3Model, windows: dict, batch_size: int = 1024) -> torch.Tensor:
     "Greedy actions [N] of the pre-trained policy on stacked `windows` (a window's last step)."
@@ -275,7 +276,7 @@ def action_accuracy(model: M3Model, ds, indices=None, batch_size: int = 1024):
                          "majority_accuracy": float((act[sel] == major).mean()) if sel.any() else float("nan")})
     return pd.DataFrame(rows)
 
-# %% ../nbs/05_pretrain.ipynb #449f5cd3
+# %% ../nbs/05_pretrain.ipynb #81a793bc
 def accuracy_by_map(acc) -> "pd.DataFrame":
     "Per-map accuracy and majority baseline of an `action_accuracy` frame (decision-weighted over qualities)."
     g = acc.assign(hits=acc["accuracy"] * acc["decisions"], base=acc["majority_accuracy"] * acc["decisions"]).groupby("map", sort=False)
@@ -283,7 +284,7 @@ def accuracy_by_map(acc) -> "pd.DataFrame":
     return (out.assign(accuracy=out["hits"] / out["decisions"], majority_accuracy=out["base"] / out["decisions"])
                .drop(columns=["hits", "base"]).reset_index())
 
-# %% ../nbs/05_pretrain.ipynb #52cda711
+# %% ../nbs/05_pretrain.ipynb #5848d59a
 def pretrain_files(paths: Sequence, cfg: PretrainConfig, held_out: float = 0.2, progress: bool = False) -> dict:
     "Pre-train on dataset files (several maps at once) and report held-out action accuracy; the `pretrain` dict + 'accuracy', 'data'."
     K = int(cfg.model.get("context_len", M3Config.__dataclass_fields__["context_len"].default))
@@ -297,7 +298,7 @@ def pretrain_files(paths: Sequence, cfg: PretrainConfig, held_out: float = 0.2, 
     run["data"] = {"windows_train": len(tr), "windows_held_out": len(te), "obs_dim": ds.obs_dim, "n_actions": ds.n_actions}
     return run
 
-# %% ../nbs/05_pretrain.ipynb #38a0d49a
+# %% ../nbs/05_pretrain.ipynb #9d05bde3
 @torch.no_grad()
 def rollout_return(model: M3Model, map_name: str, episodes: int = 8, num_envs: int = 8, seed: int = 0,
                    greedy: bool = False) -> dict:
