@@ -22,7 +22,7 @@ __all__ = ['JAX_CACHE_DIR', 'MAX_ALLIES', 'MAX_ENEMIES', 'N_UNIT_TYPES', 'N_MOVE
            'MOVE_FEATURES', 'STATE_UNIT_FEATURES', 'N_ENTITY', 'N_OWN', 'N_STATE_UNIT', 'OBS_DIM', 'STATE_DIM',
            'INFO_COLUMNS', 'ACTION_NAMES', 'UnitStats', 'UnitState', 'M3SMAX', 'check_interface_fits', 'task_scenario',
            'M3HeuristicEnemySMAX', 'obs_layout', 'state_layout', 'EnvState', 'SMAXCore', 'get_core', 'BatchedEnv',
-           'make_env', 'random_actions', 'attack_nearest_actions', 'attack_nearest', 'SMACStyleEnv']
+           'make_env', 'random_actions', 'attack_nearest_actions', 'attack_nearest', 'run_episodes', 'SMACStyleEnv']
 
 # %% ../nbs/01_envs.ipynb #b1633998
 def _configure_jax_cache() -> str:
@@ -587,7 +587,24 @@ def attack_nearest(obs, avail, reset=None) -> torch.Tensor:
     "`attack_nearest_actions` as a policy callable `(obs, avail, reset) -> actions` (what data collection takes)."
     return attack_nearest_actions(obs, avail)
 
-# %% ../nbs/01_envs.ipynb #afe2e16c
+# %% ../nbs/01_envs.ipynb #6f4b7410
+def run_episodes(env: BatchedEnv,
+                 policy,               # (obs, avail) -> actions [B, MAX_ALLIES]
+                 n_episodes: int) -> dict[str, np.ndarray]:
+    "Per-episode return, win, length and truncation of `policy`; each env row contributes its first k episodes (no bias to short ones)."
+    k = -(-n_episodes // env.num_envs)
+    taken = np.zeros(env.num_envs, int)
+    out = {"episode_return": [], "battle_won": [], "episode_length": [], "truncated": []}
+    obs, state, avail = env.reset()
+    while (taken < k).any():
+        obs, state, avail, reward, done, info = env.step(policy(obs, avail))
+        for b in done.nonzero().flatten().tolist():
+            if taken[b] >= k: continue
+            taken[b] += 1
+            for key in out: out[key].append(info[key][b].item())
+    return {key: np.asarray(v[: n_episodes]) for key, v in out.items()}
+
+# %% ../nbs/01_envs.ipynb #433600eb
 class SMACStyleEnv:
     "SMAC's `StarCraft2Env` API (reset/step/get_obs/get_state/get_avail_actions/get_env_info) on one SMAX environment."
     def __init__(self, map_name: str | TaskSpec, seed: int = 0):
