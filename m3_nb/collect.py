@@ -255,7 +255,7 @@ def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int 
         write_json(manifest, out_dir / "manifest.json")
     return paths
 
-# %% ../nbs/03b_collect.ipynb #81b9e4b4
+# %% ../nbs/03b_collect.ipynb #febbb711
 def main(argv: Sequence[str] | None = None):
     "`python -m m3_nb.collect --scale smoke [--out data/smoke] [--seed 0] [--maps 3m 8m] [--behaviour auto]`."
     ap = argparse.ArgumentParser(prog="python -m m3_nb.collect", description="Collect offline datasets for every map and quality.")
@@ -269,5 +269,5 @@ def main(argv: Sequence[str] | None = None):
     paths = collect_all(a.scale, a.out, a.seed, a.maps, behaviour=a.behaviour)
     print(f"wrote {len(paths)} datasets to {Path(a.out or Path('data') / a.scale)}")
 
-# %% ../nbs/03b_collect.ipynb #5161bc77
+# %% ../nbs/03b_collect.ipynb #b5888dca
 if __name__ == "__main__": main()
