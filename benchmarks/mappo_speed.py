@@ -7,7 +7,7 @@ For each map it prints
   raw      env-steps/s of `BatchedEnv.step` alone (the world's interface: jitted SMAX step + JAX->torch conversion),
            stepping a fixed legal joint action (stop for live agents, no-op otherwise);
   train    env-steps/s of MAPPO training (rollout + advantages + PPO update), the trainer's own loop;
-  ratio    train / raw (target on 3m: >= 0.3);
+  ratio    best train / best raw over --repeats interleaved measurements (target on 3m: >= 0.3);
   shares   of training wall time: env (jitted SMAX step, blocked until ready), conversion (JAX->torch arrays in
            m3_nb.envs._torch), policy+rest of rollout (actor/critic forward, sampling, bookkeeping), update
            (advantages + PPO epochs).
@@ -70,15 +70,18 @@ if __name__ == "__main__":
     ap.add_argument("--updates", type=int, default=5)
     ap.add_argument("--raw-steps", type=int, default=300)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     _install_timers()
     print(f"B={a.num_envs} envs x T={a.rollout_len}, {a.epochs} epochs x {a.minibatches} minibatches, {a.threads} torch thread(s)")
     for m in a.maps:
-        raw = raw_sps(m, a.num_envs, a.raw_steps)
-        tr = train_sps(m, a.num_envs, a.rollout_len, a.updates, a.epochs, a.minibatches)
-        raw2 = raw_sps(m, a.num_envs, a.raw_steps)                    # again after training: load on a shared machine drifts
-        raw_mean = (raw + raw2) / 2
-        print(f"{m:>4}: raw {raw_mean:8.0f} env-steps/s ({raw:.0f}, {raw2:.0f})  train {tr['sps']:7.0f} env-steps/s  "
-              f"ratio {tr['sps'] / raw_mean:.2f}  | shares: env {tr['env']:.0%}, JAX->torch {tr['convert']:.0%}, "
-              f"policy+rest of rollout {tr['policy+rest']:.0%}, update {tr['update']:.0%}", flush=True)
+        raws, trains = [], []
+        for _ in range(a.repeats):          # interleaved, best of each: the machine is shared and its load drifts
+            raws.append(raw_sps(m, a.num_envs, a.raw_steps))
+            trains.append(train_sps(m, a.num_envs, a.rollout_len, a.updates, a.epochs, a.minibatches))
+        raw, tr = max(raws), max(trains, key=lambda d: d["sps"])
+        paired = sorted(t["sps"] / r for t, r in zip(trains, raws))
+        print(f"{m:>4}: raw {raw:8.0f} env-steps/s  train {tr['sps']:7.0f} env-steps/s  ratio {tr['sps'] / raw:.2f} "
+              f"(paired ratios {', '.join(f'{x:.2f}' for x in paired)})  | shares of training time: env {tr['env']:.0%}, "
+              f"JAX->torch {tr['convert']:.0%}, policy+rest of rollout {tr['policy+rest']:.0%}, update {tr['update']:.0%}", flush=True)
