@@ -4,7 +4,8 @@ For each map and batch size B it measures, in the same process and on the same m
   raw     JaxMARL's HeuristicEnemySMAX.step (with its own auto-reset) under jax.jit(jax.vmap(...)) on the
           map's SMAX scenario with actions already on the device: the ceiling, no Python or torch in the loop;
   random  m3_nb.envs.make_env(...).step with uniformly random available actions drawn in torch;
-  policy  the same with a torch MLP actor (OBS_DIM -> 64 -> 64 -> N_ACTIONS, masked sampling) choosing the actions.
+  policy  the same with a torch MLP actor (OBS_DIM -> 64 -> 64 -> N_ACTIONS, masked sampling) choosing the actions
+          of the map's real agents (slots 0..n_agents-1, as MAPPO runs it; padded slots take the no-op).
 Ratios are env-steps/s over raw's. Target: policy >= 0.7x raw at B=512 on 3m.
 
     .venv/bin/python benchmarks/env_speed.py [--maps 3m 8m] [--batches 1 64 512] [--seconds 3]
@@ -61,15 +62,17 @@ class MLPActor(torch.nn.Module):
 def ours(map_name: str, B: int, seconds: float, policy: str) -> float:
     "Env-steps/s of m3_nb.envs with random actions or a torch MLP actor choosing them."
     env, g = make_env(map_name, num_envs=B, seed=0), torch.Generator().manual_seed(0)
-    actor = MLPActor()
+    actor, N = MLPActor(), int(env.agent_mask.sum())
+    acts = torch.zeros(B, MAX_ALLIES, dtype=torch.long)
     box = {}
     box["obs"], _, box["avail"] = env.reset()
     @torch.no_grad()
     def one():
         if policy == "random": a = random_actions(box["avail"], g)
         else:
-            logits = actor(box["obs"], box["avail"])
-            a = torch.multinomial(torch.softmax(logits.reshape(-1, N_ACTIONS), -1), 1, generator=g).reshape(B, MAX_ALLIES)
+            logits = actor(box["obs"][:, :N], box["avail"][:, :N])
+            acts[:, :N] = torch.multinomial(torch.softmax(logits.reshape(-1, N_ACTIONS), -1), 1, generator=g).reshape(B, N)
+            a = acts
         box["obs"], _, box["avail"], r, d, info = env.step(a)
     return B / time_loop(one, seconds)
 

@@ -111,7 +111,7 @@ SHIELD_REGEN_RATE = 2.8      # shield points per second (2/s at Normal speed = 2
 SHIELD_REGEN_DELAY = 7.1     # seconds without damage before shields regenerate (10 s Normal = 7.1 s Faster)
 MEDIVAC_ENERGY = (50.0, 200.0, 0.7875, 1 / 3)   # start, max, regeneration per second, energy per healed hit point
 
-# %% ../nbs/01_envs.ipynb #a367b8f0
+# %% ../nbs/01_envs.ipynb #739b3953
 @struct.dataclass
 class UnitState(SMAXState):
     "SMAX's state plus what SC2 has and SMAX lacks: shields, medivac energy, time since a unit last took damage."
@@ -151,7 +151,7 @@ class M3SMAX(SMAX):
                      time_since_damage=jnp.zeros((self.num_agents,), jnp.float32))
         return obs, UnitState(**{f.name: getattr(s, f.name) for f in fields(s)}, **extra)
 
-# %% ../nbs/01_envs.ipynb #4ae19083
+# %% ../nbs/01_envs.ipynb #29cb6296
 def _attack_targets(self, attack):
     "Unit index each SMAX attack code aims at (allies count enemies forwards, enemies count allies backwards)."
     i, k = jnp.arange(self.num_agents), attack - self.num_movement_actions
@@ -206,7 +206,7 @@ def _push_units_away(self, state, firmness: float = 1.0):
 
 M3SMAX._world_step, M3SMAX._push_units_away = _world_step, _push_units_away
 
-# %% ../nbs/01_envs.ipynb #6da84df8
+# %% ../nbs/01_envs.ipynb #3cd6c4d6
 def check_interface_fits(task: TaskSpec) -> TaskSpec:
     "Refuse a task whose sides exceed the fixed interface's agent/enemy slots."
     if task.n_allies > MAX_ALLIES or task.n_enemies > MAX_ENEMIES:
@@ -229,7 +229,7 @@ class M3HeuristicEnemySMAX(HeuristicEnemySMAX):
         self.heuristic_policy = create_heuristic_policy(self._env, 1, shoot=self.enemy_shoots, attack_mode=self.attack_mode)
         self.task = task
 
-# %% ../nbs/01_envs.ipynb #ce9b5cfc
+# %% ../nbs/01_envs.ipynb #a7e7528a
 ENTITY_FEATURES = ("visible", "actionable", "distance", "rel_x", "rel_y", "health", "shield", "cooldown",
                    *(f"type_{t}" for t in UNIT_TYPES))
 OWN_FEATURES = ("health", "shield", "energy", "cooldown", "pos_x", "pos_y", *(f"type_{t}" for t in UNIT_TYPES))
@@ -257,7 +257,7 @@ def state_layout() -> dict[str, slice]:
     out["time"] = slice(o, o + 1)
     return out
 
-# %% ../nbs/01_envs.ipynb #db27f939
+# %% ../nbs/01_envs.ipynb #fbe203cb
 @struct.dataclass
 class EnvState:
     "One environment's state: the SMAX game with its heuristic enemy, plus what the fixed interface adds."
@@ -278,7 +278,7 @@ def _pad(x, n, axis=0):
     widths = [(0, 0)] * x.ndim; widths[axis] = (0, n - x.shape[axis])
     return jnp.pad(x, widths)
 
-# %% ../nbs/01_envs.ipynb #a981b214
+# %% ../nbs/01_envs.ipynb #d8792aed
 class SMAXCore:
     "The jitted, vmapped fixed-interface game of one map: `reset(key, B)` and `step(key, states, actions)`."
     def __init__(self, task: TaskSpec | str):
@@ -313,7 +313,7 @@ class SMAXCore:
         return jnp.concatenate([~alive[:A, None], alive[:A, None], can_move, can_attack,
                                 jnp.zeros((A, MAX_ENEMIES - self.E), bool)], axis=1)
 
-# %% ../nbs/01_envs.ipynb #f7017298
+# %% ../nbs/01_envs.ipynb #bbcb8a92
 from fastcore.basics import patch
 
 @patch
@@ -363,7 +363,7 @@ def _world_state(self: SMAXCore, es: EnvState):
     return jnp.concatenate([_pad(unit[:A], MAX_ALLIES).ravel(), _pad(unit[A:], MAX_ENEMIES).ravel(), last.ravel(),
                             (s.step / self.task.episode_limit)[None].astype(jnp.float32)])
 
-# %% ../nbs/01_envs.ipynb #a75c12b6
+# %% ../nbs/01_envs.ipynb #5c7f804e
 @patch
 def _reset_one(self: SMAXCore, key) -> EnvState:
     "A fresh episode."
@@ -404,7 +404,7 @@ def _world_steps(self: SMAXCore, key, s, actions):
     s, lost = jax.lax.scan(sub_step, s, jax.random.split(key, m.world_steps_per_env_step))
     return s.replace(prev_movement_actions=actions[0], prev_attack_actions=actions[1]), lost.sum()
 
-# %% ../nbs/01_envs.ipynb #cad3c697
+# %% ../nbs/01_envs.ipynb #f0d952d6
 @patch
 def _step_one(self: SMAXCore, key, es: EnvState, actions, auto_reset: bool = True):
     "One env step in the fixed interface (SMAC reward scale, SMAC episode limit), auto-resetting a finished episode."
@@ -452,7 +452,7 @@ SMAXCore.step = jax.jit(_core_step, static_argnums=(0, 4))
 
 INFO_COLUMNS = ("reward", "done", "battle_won", "truncated", "episode_return", "episode_length")
 
-# %% ../nbs/01_envs.ipynb #da14eaf4
+# %% ../nbs/01_envs.ipynb #8e978643
 _CORES: dict[str, SMAXCore] = {}
 
 def get_core(task: TaskSpec | str) -> SMAXCore:
@@ -470,7 +470,7 @@ def _torch(x) -> torch.Tensor:
 ACTION_NAMES = ("no-op", "stop", "move north", "move south", "move east", "move west",
                 *(f"attack enemy {j}" for j in range(MAX_ENEMIES)))
 
-# %% ../nbs/01_envs.ipynb #deb022bb
+# %% ../nbs/01_envs.ipynb #c1fa3efa
 class BatchedEnv:
     "`num_envs` environments of one map stepped together behind the fixed interface; finished episodes auto-reset."
     def __init__(self, task: TaskSpec | str, num_envs: int = 1, seed: int = 0,
@@ -488,13 +488,19 @@ class BatchedEnv:
         return dict(n_agents=self.task.n_allies, obs_shape=OBS_DIM, state_shape=STATE_DIM, n_actions=N_ACTIONS,
                     episode_limit=self.task.episode_limit)
 
+    def warmup(self) -> "BatchedEnv":
+        "Compile (or load from the persistent cache) this map's reset and step for this batch size; state untouched."
+        key, states, *_ = self._core.reset(self._key, self.num_envs)
+        jax.block_until_ready(self._core.step(key, states, np.zeros((self.num_envs, MAX_ALLIES), np.int32)))
+        return self
+
     def reset(self):
         "Start `num_envs` episodes: obs [B, MAX_ALLIES, OBS_DIM], state [B, STATE_DIM], avail [B, MAX_ALLIES, N_ACTIONS]."
         self._key, self._states, obs, state, avail = self._core.reset(self._key, self.num_envs)
         self._avail = _torch(avail)
         return _torch(obs), _torch(state), self._avail
 
-# %% ../nbs/01_envs.ipynb #239975f8
+# %% ../nbs/01_envs.ipynb #fd00c1c4
 @patch
 def _check(self: BatchedEnv, actions) -> np.ndarray:
     "Validate a joint action [B, MAX_ALLIES] against shape, range and the availability mask; int32 numpy out."
@@ -526,7 +532,7 @@ def step(self: BatchedEnv, actions):
         battle_won=info[:, 2] > 0, truncated=info[:, 3] > 0, episode_return=info[:, 4],
         episode_length=info[:, 5].long(), final_state=_torch(final_state), alive=_torch(alive))
 
-# %% ../nbs/01_envs.ipynb #e722458a
+# %% ../nbs/01_envs.ipynb #f87a917b
 def make_env(map_name: str | TaskSpec,  # a registered task (m3_nb.cmg.known_tasks()) or a TaskSpec
              num_envs: int = 1,         # environments stepped together
              seed: int = 0,             # same seed, same actions -> same trajectory
@@ -539,7 +545,7 @@ def make_env(map_name: str | TaskSpec,  # a registered task (m3_nb.cmg.known_tas
         return SMACBatchedEnv(map_name, num_envs=num_envs, seed=seed, **kw)
     raise ValueError(f"unknown backend {backend!r}; known backends: 'smax', 'smac'")
 
-# %% ../nbs/01_envs.ipynb #350d08c6
+# %% ../nbs/01_envs.ipynb #33775d05
 _ENEMIES = slice(4, 4 + MAX_ENEMIES * N_ENTITY)
 _ALLIES = slice(_ENEMIES.stop, _ENEMIES.stop + (MAX_ALLIES - 1) * N_ENTITY)
 _OWN = slice(_ALLIES.stop, OBS_DIM)
@@ -557,7 +563,7 @@ def _move_toward(vec, avail, fallback: int):
     best = score.argmax(-1) + 2
     return torch.where(torch.isfinite(score.max(-1).values), best, torch.full_like(best, fallback))
 
-# %% ../nbs/01_envs.ipynb #6f6ec6ce
+# %% ../nbs/01_envs.ipynb #55d52f4f
 def attack_nearest_actions(obs: torch.Tensor,    # float [..., OBS_DIM] in the fixed layout
                            avail: torch.Tensor   # bool [..., N_ACTIONS]
                            ) -> torch.Tensor:
@@ -587,7 +593,7 @@ def attack_nearest(obs, avail, reset=None) -> torch.Tensor:
     "`attack_nearest_actions` as a policy callable `(obs, avail, reset) -> actions` (what data collection takes)."
     return attack_nearest_actions(obs, avail)
 
-# %% ../nbs/01_envs.ipynb #6f4b7410
+# %% ../nbs/01_envs.ipynb #f272a166
 def run_episodes(env: BatchedEnv,
                  policy,               # (obs, avail) -> actions [B, MAX_ALLIES]
                  n_episodes: int) -> dict[str, np.ndarray]:
@@ -604,7 +610,7 @@ def run_episodes(env: BatchedEnv,
             for key in out: out[key].append(info[key][b].item())
     return {key: np.asarray(v[: n_episodes]) for key, v in out.items()}
 
-# %% ../nbs/01_envs.ipynb #433600eb
+# %% ../nbs/01_envs.ipynb #d1c8af2d
 class SMACStyleEnv:
     "SMAC's `StarCraft2Env` API (reset/step/get_obs/get_state/get_avail_actions/get_env_info) on one SMAX environment."
     def __init__(self, map_name: str | TaskSpec, seed: int = 0):
