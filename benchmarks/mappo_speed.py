@@ -1,13 +1,15 @@
 """MAPPO training throughput vs the raw SMAX step, measured in the same process (a benchmark, not a test).
 
-    .venv/bin/python benchmarks/mappo_speed.py                 # 3m and 8m, 32 envs x 64 steps, 1 torch thread
+    .venv/bin/python benchmarks/mappo_speed.py                 # 3m and 8m at MAPPOConfig's defaults (smoke: 16 envs x 64 steps,
+                                                               # 5 epochs x 2 minibatches), 1 torch thread
     .venv/bin/python benchmarks/mappo_speed.py --num-envs 64 --maps 3m
 
 For each map it prints
-  raw      env-steps/s of `BatchedEnv.step` alone (the world's interface: jitted SMAX step + JAX->torch conversion),
-           stepping a fixed legal joint action (stop for live agents, no-op otherwise);
   train    env-steps/s of MAPPO training (rollout + advantages + PPO update), the trainer's own loop;
-  ratio    best train / best raw over --repeats interleaved measurements (target on 3m: >= 0.3);
+  ratio    train / raw per update, where raw is a burst of `BatchedEnv.step` alone (the world's interface: jitted SMAX
+           step + JAX->torch conversion, a fixed legal joint action) of the same length run right before the update,
+           so both sides of each ratio see the same load of a shared machine; median, min and max over the updates
+           (target on 3m: >= 0.3);
   shares   of training wall time: env (jitted SMAX step, blocked until ready), conversion (JAX->torch arrays in
            m3_nb.envs._torch), policy+rest of rollout (actor/critic forward, sampling, bookkeeping), update
            (advantages + PPO epochs).
@@ -36,52 +38,56 @@ def _install_timers():
         return out
     E.SMAXCore.step, E._torch = timed_step, timed_torch
 
-def raw_sps(map_name: str, num_envs: int, steps: int) -> float:
-    env = E.make_env(map_name, num_envs=num_envs, seed=0)
-    obs, state, avail = env.reset()
-    for _ in range(5): obs, state, avail, *_ = env.step(torch.where(avail[..., 1], 1, 0))   # compile + warm up
-    t = time.perf_counter()
-    for _ in range(steps): obs, state, avail, *_ = env.step(torch.where(avail[..., 1], 1, 0))
-    return steps * num_envs / (time.perf_counter() - t)
+class RawStepper:
+    "The world's interface stepped alone with a fixed legal joint action (stop for live agents, no-op otherwise)."
+    def __init__(self, map_name: str, num_envs: int):
+        self.env, self.B = E.make_env(map_name, num_envs=num_envs, seed=0), num_envs
+        self.avail = self.env.reset()[2]
+        self.burst(5)                                                   # compile + warm up
 
-def train_sps(map_name: str, num_envs: int, rollout_len: int, updates: int, epochs: int, minibatches: int) -> dict:
+    def burst(self, steps: int) -> float:
+        "env-steps/s over `steps` batched steps."
+        t = time.perf_counter()
+        for _ in range(steps): self.avail = self.env.step(torch.where(self.avail[..., 1], 1, 0))[2]
+        return steps * self.B / (time.perf_counter() - t)
+
+def measure(map_name: str, num_envs: int, rollout_len: int, updates: int, epochs: int, minibatches: int) -> dict:
+    "Training updates interleaved with raw-step bursts of the same length, so each pair sees the same machine load."
     cfg = validate_config(MAPPOConfig(maps=(map_name,), num_envs=num_envs, rollout_len=rollout_len, epochs=epochs,
                                       num_minibatches=minibatches, total_env_steps=num_envs * rollout_len * (updates + 2),
                                       eval_every=0, progress=False))
+    raw = RawStepper(map_name, num_envs)
     tr = MAPPOTrainer(cfg, seed=0)
     for _ in range(2): tr.update(*(lambda ro: (ro, tr.advantages(ro)))(tr.rollout()))   # compile + warm up
-    TIMERS.update(env=0.0, convert=0.0)
-    t_roll = t_upd = 0.0
+    pairs, t_env, t_conv, t_roll, t_upd = [], 0.0, 0.0, 0.0, 0.0
     for _ in range(updates):
+        r = raw.burst(rollout_len)
+        TIMERS.update(env=0.0, convert=0.0)
         t0 = time.perf_counter(); ro = tr.rollout(); t1 = time.perf_counter()
         tr.update(ro, tr.advantages(ro)); t2 = time.perf_counter()
-        t_roll += t1 - t0; t_upd += t2 - t1
+        pairs.append((cfg.steps_per_update / (t2 - t0)) / r)
+        t_env += TIMERS["env"]; t_conv += TIMERS["convert"]; t_roll += t1 - t0; t_upd += t2 - t1
     total = t_roll + t_upd
-    return {"sps": updates * cfg.steps_per_update / total, "env": TIMERS["env"] / total, "convert": TIMERS["convert"] / total,
-            "policy+rest": (t_roll - TIMERS["env"] - TIMERS["convert"]) / total, "update": t_upd / total}
+    return {"sps": updates * cfg.steps_per_update / total, "ratios": sorted(pairs), "env": t_env / total,
+            "convert": t_conv / total, "policy+rest": (t_roll - t_env - t_conv) / total, "update": t_upd / total}
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--maps", nargs="+", default=["3m", "8m"])
-    ap.add_argument("--num-envs", type=int, default=32)
-    ap.add_argument("--rollout-len", type=int, default=64)
-    ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--minibatches", type=int, default=2)
-    ap.add_argument("--updates", type=int, default=5)
-    ap.add_argument("--raw-steps", type=int, default=300)
+    d = validate_config(MAPPOConfig())                  # the trainer's default batch
+    ap.add_argument("--num-envs", type=int, default=d.num_envs)
+    ap.add_argument("--rollout-len", type=int, default=d.rollout_len)
+    ap.add_argument("--epochs", type=int, default=d.epochs)
+    ap.add_argument("--minibatches", type=int, default=d.num_minibatches)
+    ap.add_argument("--updates", type=int, default=9)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     _install_timers()
     print(f"B={a.num_envs} envs x T={a.rollout_len}, {a.epochs} epochs x {a.minibatches} minibatches, {a.threads} torch thread(s)")
     for m in a.maps:
-        raws, trains = [], []
-        for _ in range(a.repeats):          # interleaved, best of each: the machine is shared and its load drifts
-            raws.append(raw_sps(m, a.num_envs, a.raw_steps))
-            trains.append(train_sps(m, a.num_envs, a.rollout_len, a.updates, a.epochs, a.minibatches))
-        raw, tr = max(raws), max(trains, key=lambda d: d["sps"])
-        paired = sorted(t["sps"] / r for t, r in zip(trains, raws))
-        print(f"{m:>4}: raw {raw:8.0f} env-steps/s  train {tr['sps']:7.0f} env-steps/s  ratio {tr['sps'] / raw:.2f} "
-              f"(paired ratios {', '.join(f'{x:.2f}' for x in paired)})  | shares of training time: env {tr['env']:.0%}, "
-              f"JAX->torch {tr['convert']:.0%}, policy+rest of rollout {tr['policy+rest']:.0%}, update {tr['update']:.0%}", flush=True)
+        r = measure(m, a.num_envs, a.rollout_len, a.updates, a.epochs, a.minibatches)
+        q = r["ratios"]
+        print(f"{m:>4}: train {r['sps']:6.0f} env-steps/s; train/raw ratio median {q[len(q) // 2]:.2f} (min {q[0]:.2f}, max {q[-1]:.2f}, "
+              f"{len(q)} interleaved pairs) | shares of training time: env {r['env']:.0%}, JAX->torch {r['convert']:.0%}, "
+              f"policy+rest of rollout {r['policy+rest']:.0%}, update {r['update']:.0%}", flush=True)
