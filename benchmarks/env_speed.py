@@ -8,11 +8,12 @@ For each map and batch size B it measures, in the same process and on the same m
           of the map's real agents (slots 0..n_agents-1, as MAPPO runs it; padded slots take the no-op).
 Ratios are env-steps/s over raw's. Target: policy >= 0.7x raw at B=512 on 3m.
 
-    .venv/bin/python benchmarks/env_speed.py [--maps 3m 8m] [--batches 1 64 512] [--seconds 3]
+    .venv/bin/python benchmarks/env_speed.py [--maps 3m 8m] [--batches 1 64 512] [--seconds 3] [--out results/benchmarks/env_speed.md]
 
 Threads: torch.set_num_threads(1); JAX uses what XLA's CPU client takes (set XLA_FLAGS to pin it if needed).
 """
-import argparse, time
+import argparse, os, platform, time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -82,16 +83,25 @@ def main():
     p.add_argument("--maps", nargs="+", default=["3m", "8m"])
     p.add_argument("--batches", nargs="+", type=int, default=[1, 64, 512])
     p.add_argument("--seconds", type=float, default=3.0, help="timed seconds per measurement")
+    p.add_argument("--out", default=None, help="also write the table (markdown) here")
     a = p.parse_args()
     torch.set_num_threads(1)
-    print(f"jax {jax.__version__} on {jax.devices()[0].platform}; torch {torch.__version__} threads={torch.get_num_threads()}")
-    print(f"{'map':6} {'B':>5} {'raw SMAX/s':>11} {'random/s':>10} {'ratio':>6} {'policy/s':>10} {'ratio':>6}")
+    head = (f"env-steps/s, {time.strftime('%Y-%m-%d %H:%M')} on {platform.machine()} with {os.cpu_count()} cores "
+            f"(load average {os.getloadavg()[0]:.1f} at start); jax {jax.__version__} ({jax.devices()[0].platform}), "
+            f"torch {torch.__version__} with {torch.get_num_threads()} thread; {a.seconds} s per measurement")
+    lines = [head, "", "| map | B | raw SMAX/s | random/s | random ratio | policy/s | policy ratio |", "|---|---|---|---|---|---|---|"]
+    print(head)
     for m in a.maps:
         for B in a.batches:
             raw = raw_smax(m, B, a.seconds)
             rnd = ours(m, B, a.seconds, "random")
             pol = ours(m, B, a.seconds, "policy")
-            print(f"{m:6} {B:5d} {raw:11.0f} {rnd:10.0f} {rnd / raw:6.2f} {pol:10.0f} {pol / raw:6.2f}", flush=True)
+            lines.append(f"| {m} | {B} | {raw:.0f} | {rnd:.0f} | {rnd / raw:.2f} | {pol:.0f} | {pol / raw:.2f} |")
+            print(lines[-1], flush=True)
+    lines.append(f"\n(load average {os.getloadavg()[0]:.1f} at the end)")
+    if a.out:
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.out).write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
