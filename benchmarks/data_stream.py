@@ -49,6 +49,14 @@ def write_synthetic(out: Path, episodes: int, seed: int) -> list:
     return paths
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident set size (VmHWM). Not `getrusage(RUSAGE_SELF).ru_maxrss`: Linux carries that
+    over an exec from the forked parent, so a child of a large parent would report the parent's size."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"): return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def epoch(paths, context_len, workers, batch_size, seed, sampler):
     "Child process: build the dataset, iterate one shuffled epoch, print a JSON line of measurements."
     import torch
@@ -63,8 +71,8 @@ def epoch(paths, context_len, workers, batch_size, seed, sampler):
     n, t0 = 0, time.perf_counter()
     for b in dl: n += len(b["obs"])
     dt = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rss = peak_rss_mb()
+    rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if workers else 0.0
     print(json.dumps({"windows": n, "seconds": dt, "samples_per_s": n / dt, "index_s": t_index,
                       "peak_rss_mb": rss, "peak_rss_workers_mb": rss_children}))
 
@@ -97,7 +105,7 @@ def main():
         rows.append(r)
         print(f"{mult}x: {a.episodes * mult} episodes/map, {size:.1f} MB on disk, {r['windows']} windows, "
               f"{r['samples_per_s']:.0f} samples/s, index {r['index_s']:.2f} s, peak RSS {r['peak_rss_mb']:.0f} MB "
-              f"(workers {r['peak_rss_workers_mb']:.0f} MB)")
+              + (f" (largest worker {r['peak_rss_workers_mb']:.0f} MB)" if a.workers else ""))
     growth = rows[1]["peak_rss_mb"] / rows[0]["peak_rss_mb"] - 1
     print(f"peak RSS growth from 1x to 2x data: {100 * growth:+.1f}% (target < 20%) -> {'OK' if growth < 0.2 else 'ABOVE TARGET'}")
 
