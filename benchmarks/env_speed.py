@@ -42,11 +42,14 @@ def raw_smax(map_name: str, B: int, seconds: float) -> float:
     _, states = jax.jit(jax.vmap(env.reset))(keys)
     n_act = env.action_spaces[env.agents[0]].n
     acts = {a: jax.random.randint(jax.random.PRNGKey(i), (B,), 0, n_act) for i, a in enumerate(env.agents)}
-    step = jax.jit(jax.vmap(env.step))
+    @jax.jit
+    def step(k, s):
+        "New keys and SMAX's vmapped step (with its auto-reset), all inside one jitted call."
+        k = jax.vmap(lambda x: jax.random.split(x)[0])(k)
+        return (k, *jax.vmap(env.step)(k, s, acts))
     box = {"s": states, "k": keys}
     def one():
-        box["k"] = jax.vmap(lambda k: jax.random.split(k)[0])(box["k"])
-        obs, box["s"], r, d, _ = step(box["k"], box["s"], acts)
+        box["k"], obs, box["s"], r, d, _ = step(box["k"], box["s"])
         jax.block_until_ready(box["s"])
     return B / time_loop(one, seconds)
 
