@@ -226,7 +226,8 @@ def metrics_frame(metrics: Sequence[dict]):
 # %% ../nbs/05_pretrain.ipynb #baf7ba04
 def window_sources(ds) -> tuple[np.ndarray, np.ndarray]:
     "File index and episode index of every window of a `WindowDataset` (arrays of len(ds))."
-    return np.repeat(ds._file, ds._len), np.repeat(ds._ep, ds._len)
+    idx = ds.window_index()
+    return idx["file"], idx["episode"]
 
 def episode_split(ds, held_out: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     "Window indices of training and held-out episodes: a `held_out` share of each file's episodes (at least one if it has 2+)."
