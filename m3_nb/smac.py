@@ -20,8 +20,11 @@ from .envs import (MAX_ALLIES, MAX_ENEMIES, N_ACTIONS, N_MOVE_ACTIONS, OBS_DIM, 
 __all__ = ['SMAC_TYPE_BITS', 'SMAC_SIGHT_RANGE', 'SMACLayout', 'smac_layout', 'translate_obs', 'translate_state',
            'translate_avail', 'translate_actions', 'SMACBatchedEnv']
 
-# %% ../nbs/01b_smac.ipynb #4009888b
-SMAC_TYPE_BITS = {"MMM": ("marauder", "marine", "medivac"), "stalkers_and_zealots": ("stalker", "zealot")}
+# %% ../nbs/01b_smac.ipynb #5090ff6d
+# unit-type bit order per SMAC map_type (get_unit_type_id). Only MMM among the paper's maps has bits; SMAC's
+# "stalkers_and_zealots" maps order the bits differently for allies (stalker, zealot) and enemies (zealot, stalker),
+# so they are refused rather than guessed.
+SMAC_TYPE_BITS = {"MMM": ("marauder", "marine", "medivac")}
 SMAC_SIGHT_RANGE = 9.0
 
 @dataclass(frozen=True)
