@@ -531,6 +531,28 @@ def step(self: BatchedEnv, actions):
         battle_won=info[:, 2] > 0, truncated=info[:, 3] > 0, episode_return=info[:, 4],
         episode_length=info[:, 5].long(), final_state=_torch(final_state), alive=_torch(alive))
 
+# %% ../nbs/01_envs.ipynb #35a22f99
+@patch
+def snapshot(self: BatchedEnv) -> dict:
+    "The batch's RNG key, world states and availability mask as torch tensors (weights_only-safe)."
+    if self._states is None: raise RuntimeError(f"{self}: call reset() before snapshot()")
+    return {"map": self.task.map_name, "num_envs": self.num_envs,
+            "jax_leaves": [torch.from_numpy(np.array(x)) for x in jax.tree_util.tree_leaves((self._key, self._states))],
+            "avail": self._avail.clone()}
+
+@patch
+def restore(self: BatchedEnv, snap: dict) -> None:
+    "Put a `snapshot` of an environment of the same map and batch size back into this one."
+    if (snap["map"], snap["num_envs"]) != (self.task.map_name, self.num_envs):
+        raise ValueError(f"snapshot of map {snap['map']!r} with {snap['num_envs']} envs does not fit {self!r}")
+    if self._states is None: self.reset()
+    leaves, treedef = jax.tree_util.tree_flatten((self._key, self._states))
+    if [tuple(a.shape) for a in leaves] != [tuple(np.shape(b)) for b in snap["jax_leaves"]]:
+        raise ValueError(f"snapshot state shapes do not fit {self!r} (different code version?)")
+    self._key, self._states = jax.tree_util.tree_unflatten(
+        treedef, [jnp.asarray(np.asarray(b), dtype=a.dtype) for a, b in zip(leaves, snap["jax_leaves"])])
+    self._avail = snap["avail"].clone()
+
 # %% ../nbs/01_envs.ipynb #f87a917b
 def make_env(map_name: str | TaskSpec,  # a registered task (m3_nb.cmg.known_tasks()) or a TaskSpec
              num_envs: int = 1,         # environments stepped together

@@ -93,13 +93,13 @@ class MatchEnv:
         obs, state, avail = self._observe()
         return obs, state, avail, torch.from_numpy(reward), torch.from_numpy(done), info
 
-    def get_state(self) -> dict:
+    def snapshot(self) -> dict:
         "Everything needed to continue exactly where the env is (for checkpoints)."
         return dict(rng=self.rng.bit_generator.state, target=self.target.copy(), alive=self.alive.copy(),
                     t=self.t.copy(), hits=self.hits.copy(), ret=self.ret.copy())
 
-    def set_state(self, s: dict):
-        "Restore a `get_state()` snapshot."
+    def restore(self, s: dict):
+        "Restore a `snapshot()`."
         self.rng.bit_generator.state = s["rng"]
         for k in ("target", "alive", "t", "hits", "ret"): setattr(self, k, np.array(s[k]).copy())
 
@@ -245,25 +245,12 @@ def spec_diff(found: dict, expected: dict, prefix: str = "") -> list[str]:
 
 # %% ../nbs/02a_mappo_train.ipynb #f5e43c7b
 def env_get_state(env):
-    "A weights_only-safe snapshot of a batched env: its own `get_state()`, or BatchedEnv's JAX key + states; else None."
-    if hasattr(env, "get_state"): return env.get_state()
-    if all(hasattr(env, k) for k in ("_key", "_states", "_avail")) and env._states is not None:
-        import jax
-        return {"jax_leaves": [np.asarray(x) for x in jax.tree_util.tree_leaves((env._key, env._states))],
-                "avail": env._avail.clone()}
-    return None
+    "A weights_only-safe snapshot of a batched env (its `snapshot()`), or None for an env without one."
+    return env.snapshot() if hasattr(env, "snapshot") else None
 
 def env_set_state(env, snap) -> None:
     "Restore an `env_get_state` snapshot into `env` (of the same map and batch size)."
-    if hasattr(env, "set_state"): return env.set_state(snap)
-    import jax, jax.numpy as jnp
-    treedef = jax.tree_util.tree_structure((env._key, env._states))
-    leaves = jax.tree_util.tree_leaves((env._key, env._states))
-    if len(leaves) != len(snap["jax_leaves"]) or any(tuple(a.shape) != tuple(b.shape) for a, b in zip(leaves, snap["jax_leaves"])):
-        raise ValueError(f"env snapshot does not fit {env!r}: leaf shapes {[tuple(b.shape) for b in snap['jax_leaves']][:3]}... "
-                         f"!= {[tuple(a.shape) for a in leaves][:3]}...")
-    env._key, env._states = jax.tree_util.tree_unflatten(treedef, [jnp.asarray(x, dtype=a.dtype) for x, a in zip(snap["jax_leaves"], leaves)])
-    env._avail = snap["avail"]
+    env.restore(snap)
 
 # %% ../nbs/02a_mappo_train.ipynb #87e46dd6
 def _act(actor, obs, avail, aid, ctx, prev, reset, h, device, greedy, gen):
@@ -608,7 +595,7 @@ def load_state_dict(self, ck: dict) -> None:
     self.opt_actor.load_state_dict(ck["opt_actor"]); self.opt_critic.load_state_dict(ck["opt_critic"])
     torch.set_rng_state(ck["rng"]["torch"]); np.random.set_state(from_safe(ck["rng"]["numpy"])); self.gen.set_state(ck["rng"]["sampler"])
     for e, s in zip(self.envs, ck["envs"]):
-        if s is None: warnings.warn("environment has no get_state/set_state: resumed episodes restart, metrics will differ")
+        if s is None: warnings.warn("environment has no snapshot/restore: resumed episodes restart, metrics will differ")
         else: env_set_state(e, from_safe(s))
     a = ck["acting"]
     self.obs, self.state, self.avail, self.prev, self.reset_flags = a["obs"], a["state"], a["avail"], a["prev"], a["reset"]
