@@ -43,10 +43,10 @@ export: $(STAMP)
 	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
 
 test: $(STAMP)
-	$(PY) -m pytest -v -p no:cacheprovider tests
+	$(PY) -m pytest -v --durations=10 -p no:cacheprovider tests
 
 test-slow: $(STAMP)
-	M3_TEST_FLAGS="slow" $(PY) -m pytest -v -p no:cacheprovider tests
+	M3_TEST_FLAGS="slow" $(PY) -m pytest -v --durations=10 -p no:cacheprovider tests
 
 # One rule per paper item: nbs/paper/<item>.ipynb -> results/executed/<item>.ipynb (+ its tables/figures).
 $(RESULTS)/executed/%.ipynb: nbs/paper/%.ipynb $(STAMP) $(wildcard m3_nb/*.py)
