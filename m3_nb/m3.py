@@ -22,9 +22,9 @@ from .mappo import mask_logits, MASKED_LOGIT
 # %% auto #0
 __all__ = ['CONTEXT_KINDS', 'SEMANTIC_MODEL', 'SEMANTIC_PACKAGE', 'SEMANTIC_DIM', 'SEMANTIC_TABLE', 'text_extra_available',
            'embed_descriptions', 'write_semantic_table', 'load_semantic_table', 'semantic_context', 'context_dim',
-           'task_context', 'M3Config', 'check_batch', 'step_features', 'quantize', 'straight_through', 'WindowEncoder',
-           'WindowDecoder', 'CausalTransformerEncoder', 'TaskPrompt', 'M3Model', 'synthetic_windows', 'save_m3',
-           'load_checkpoint', 'load_m3']
+           'task_context', 'M3Config', 'check_batch', 'step_features', 'quantize', 'straight_through',
+           'kmeans_codebook', 'WindowEncoder', 'WindowDecoder', 'CausalTransformerEncoder', 'TaskPrompt', 'M3Model',
+           'synthetic_windows', 'save_m3', 'load_checkpoint', 'load_m3']
 
 # %% ../nbs/04_m3.ipynb #59a464ab
 CONTEXT_KINDS = ("semantic", "map_info", "learned", "none")
@@ -169,6 +169,26 @@ def quantize(z_e, codebook):
 def straight_through(z_e, z_q):
     "Straight-through estimator: value z_q, gradient d/dz_e = identity (z_e + sg[z_q - z_e])."
     return z_e + (z_q - z_e).detach()
+
+# %% ../nbs/04_m3.ipynb #b6aac6d2
+def kmeans_codebook(z, n_codes: int, iters: int = 10, generator: torch.Generator | None = None):
+    "Data-dependent dictionary init: k-means++ seeds on the rows of `z` [N, d], then `iters` Lloyd steps; [n_codes, d]."
+    if z.dim() != 2 or len(z) == 0:
+        raise ValueError(f"z must be a non-empty [N, d] matrix of encoder outputs, found shape {tuple(z.shape)}")
+    z = z.detach().float()
+    centers = z[torch.randint(0, len(z), (1,), generator=generator)]
+    d2 = (z - centers).pow(2).sum(-1)                         # squared distance to the nearest seed so far
+    for _ in range(1, n_codes):
+        w = d2 if d2.sum() > 0 else torch.ones_like(d2)       # fewer distinct rows than codes: repeat rows uniformly
+        nxt = z[torch.multinomial(w, 1, generator=generator)]
+        centers, d2 = torch.cat([centers, nxt]), torch.minimum(d2, (z - nxt).pow(2).sum(-1))
+    for _ in range(iters):                                    # Lloyd: each entry -> the mean of its cell (empty cells stay)
+        k = torch.cdist(z, centers).argmin(-1)
+        n = torch.bincount(k, minlength=n_codes).unsqueeze(-1)
+        sums = torch.zeros_like(centers).index_add_(0, k, z)
+        centers = torch.where(n > 0, sums / n.clamp_min(1), centers)
+    return centers
+
 
 # %% ../nbs/04_m3.ipynb #a50761f0
 def _mlp(d_in: int, hidden: int, d_out: int) -> nn.Sequential:

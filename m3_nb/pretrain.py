@@ -18,14 +18,15 @@ from torch.utils.data import default_collate
 from tqdm.auto import tqdm
 
 from .cmg import get_task
-from .m3 import M3Config, M3Model, check_batch, save_m3, load_checkpoint
+from .m3 import M3Config, M3Model, check_batch, save_m3, load_checkpoint, kmeans_codebook
 from .data import WindowDataset
 
 # %% auto #0
-__all__ = ['LOSS_TERMS', 'supervised_action_loss', 'reconstruction_loss', 'agent_specific_kl', 'codebook_loss', 'commitment_loss',
-           'embedding_loss', 'offline_loss', 'codebook_usage', 'reseed_dead_codes', 'offline_terms', 'PretrainConfig',
-           'sample_batch', 'check_data', 'pretrain', 'metrics_frame', 'window_sources', 'episode_split',
-           'stack_windows', 'predict_actions', 'action_accuracy', 'accuracy_by_map', 'pretrain_files', 'rollout_return',
+__all__ = ['LOSS_TERMS', 'CODEBOOK_INITS', 'supervised_action_loss', 'reconstruction_loss', 'agent_specific_kl', 'codebook_loss',
+           'commitment_loss', 'embedding_loss', 'offline_loss', 'codebook_usage', 'reseed_dead_codes',
+           'ema_codebook_update', 'code_report', 'offline_terms', 'PretrainConfig', 'sample_batch', 'check_data',
+           'init_codebook', 'pretrain', 'metrics_frame', 'window_sources', 'episode_split', 'stack_windows',
+           'predict_actions', 'action_accuracy', 'accuracy_by_map', 'pretrain_files', 'rollout_return',
            'evaluate_returns']
 
 # %% ../nbs/05_pretrain.ipynb #4aee88d0
@@ -53,11 +54,15 @@ def reconstruction_loss(obs_hat, prev_action_logits, obs, prev_actions, valid):
     return _wmean(obs_nll + act_nll, valid)
 
 # %% ../nbs/05_pretrain.ipynb #83ee8794
-def agent_specific_kl(mu, logvar, valid=None):
-    "L_as (M3, Eq 3): KL[N(mu, diag exp(logvar)) || N(0, I)] = 0.5 sum_d (mu^2 + exp(logvar) - 1 - logvar), mean over rows."
+def agent_specific_kl(mu, logvar, valid=None, free_bits: float = 0.0):
+    "L_as (M3, Eq 3): KL[N(mu, diag exp(logvar)) || N(0, I)] = 0.5 sum_d (mu^2 + exp(logvar) - 1 - logvar), mean over rows; free_bits > 0: sum_d max(free_bits, mean-row KL_d)."
     _rank(mu, 2, "mu"); _rank(logvar, 2, "logvar")
     if mu.shape != logvar.shape: raise ValueError(f"mu shape {tuple(mu.shape)} != logvar shape {tuple(logvar.shape)}")
-    return _wmean(0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(-1), valid)
+    kl_d = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)                 # [B, d]
+    if not free_bits: return _wmean(kl_d.sum(-1), valid)
+    w = torch.ones(len(mu), 1, dtype=mu.dtype, device=mu.device) if valid is None else valid.to(mu.dtype).unsqueeze(-1)
+    per_dim = (kl_d * w).sum(0) / w.sum().clamp_min(1.0)               # batch-mean KL of each latent dimension
+    return per_dim.clamp_min(free_bits).sum()
 
 # %% ../nbs/05_pretrain.ipynb #12a9cefb
 def codebook_loss(z_e, e, valid=None):
@@ -95,22 +100,63 @@ def reseed_dead_codes(codebook, counts, z_e, generator=None) -> int:
         codebook[dead] = z_e[torch.randint(0, len(z_e), (len(dead),), generator=generator)].to(codebook)
     return len(dead)
 
+# %% ../nbs/05_pretrain.ipynb #dd979c59
+@torch.no_grad()
+def ema_codebook_update(codebook, ema_count, ema_sum, z_e, codes, decay: float = 0.99, eps: float = 1e-5) -> None:
+    "EMA dictionary update (van den Oord et al. 2017, App. A.1), in place: N, m <- decayed counts and sums of z_e per code; e = m / smoothed N."
+    _rank(z_e, 2, "z_e"); _rank(codes, 1, "codes")
+    n = torch.bincount(codes, minlength=len(codebook)).to(ema_count)
+    s = torch.zeros_like(ema_sum).index_add_(0, codes, z_e.to(ema_sum))
+    ema_count.mul_(decay).add_(n, alpha=1 - decay); ema_sum.mul_(decay).add_(s, alpha=1 - decay)
+    total = ema_count.sum()
+    codebook.copy_(ema_sum / ((ema_count + eps) / (total + len(codebook) * eps) * total).unsqueeze(-1))
+
+
+# %% ../nbs/05_pretrain.ipynb #53b89276
+@torch.no_grad()
+def code_report(model: M3Model, windows: dict, tasks: Sequence[str] = (), batch_size: int = 1024,
+                active_threshold: float = 0.01) -> tuple[dict, "pd.DataFrame"]:
+    "Codes used, perplexity, I(code; task), active units of z_i on stacked `windows`, and a per-task frame."
+    import pandas as pd
+    if not model.cfg.vq: raise ValueError("code_report needs a model with the expert dictionary (vq=True); this one is the no-VQ ablation")
+    model.eval()
+    outs = [model.offline({k: v[s:s + batch_size] for k, v in windows.items()}) for s in range(0, len(windows["obs"]), batch_size)]
+    codes, tid = torch.cat([o["code"] for o in outs]), windows["task_id"].long()
+    K = model.cfg.n_codes
+    joint = torch.zeros(int(tid.max()) + 1, K, dtype=torch.float64).index_put_((tid, codes), torch.ones(len(codes), dtype=torch.float64), accumulate=True)
+    p = joint / joint.sum()
+    pk, pt = p.sum(0, keepdim=True), p.sum(1, keepdim=True)
+    mi = float((p[p > 0] * (p / (pk * pt))[p > 0].log()).sum())
+    mu = torch.cat([o["mu"] for o in outs]) if outs[0]["mu"] is not None else None
+    summary = {"windows": len(codes), "codes_used": int(codes.unique().numel()), "n_codes": K,
+               "perplexity": codebook_usage(codes, K)["perplexity"], "code_task_mi": mi,
+               "active_units": int((mu.var(0) > active_threshold).sum()) if mu is not None else 0}
+    rows = [{"task": tasks[t] if t < len(tasks) else t, "windows": int(joint[t].sum()), "codes_used": int((joint[t] > 0).sum()),
+             "perplexity": codebook_usage(codes[tid == t], K)["perplexity"], "top_code": int(joint[t].argmax()),
+             "top_share": float(joint[t].max() / joint[t].sum())} for t in range(len(joint)) if joint[t].sum() > 0]
+    return summary, pd.DataFrame(rows)
+
+
 # %% ../nbs/05_pretrain.ipynb #47de2711
 LOSS_TERMS = ("L_SL", "L_recons", "L_as", "L_emb")
 
-def offline_terms(model: M3Model, batch: dict, beta: float = 0.25) -> tuple[dict, dict]:
-    "The four loss terms of Eq 6 (dict of scalars) and the graph's outputs for `batch`."
+def offline_terms(model: M3Model, batch: dict, beta: float = 0.25, codebook_update: str = "loss",
+                  free_bits: float = 0.0) -> tuple[dict, dict]:
+    "The four loss terms of Eq 6 (dict of scalars) and the graph's outputs; codebook_update 'ema' keeps only Eq 5's commitment term."
     out = model.offline(batch)
     valid = batch["mask"][:, -1].bool()
     zero = out["logits"].new_zeros(())
     terms = {"L_SL": supervised_action_loss(out["logits"], batch["actions"][:, -1], valid),
              "L_recons": reconstruction_loss(out["obs_hat"], out["prev_action_logits"], batch["obs"], batch["prev_actions"],
                                              batch["mask"].bool()) if out["obs_hat"] is not None else zero,
-             "L_as": agent_specific_kl(out["mu"], out["logvar"], valid) if out["mu"] is not None else zero,
-             "L_emb": embedding_loss(out["z_e"], out["z_q"], beta, valid) if out["z_q"] is not None else zero}
+             "L_as": agent_specific_kl(out["mu"], out["logvar"], valid, free_bits) if out["mu"] is not None else zero,
+             "L_emb": zero if out["z_q"] is None else (embedding_loss(out["z_e"], out["z_q"], beta, valid) if codebook_update == "loss"
+                                                       else beta * commitment_loss(out["z_e"], out["z_q"], valid))}
     return terms, out
 
 # %% ../nbs/05_pretrain.ipynb #f2ca8d5d
+CODEBOOK_INITS = ("kmeans", "sample", "uniform")
+
 @dataclass
 class PretrainConfig:
     "Arguments of one offline pre-training run."
@@ -125,7 +171,13 @@ class PretrainConfig:
     w_as: float = 1.0                    # weight of L_as in Eq 6
     w_emb: float = 1.0                   # weight of L_emb in Eq 6
     grad_clip: float = 10.0              # max global gradient norm
-    reseed_dead_every: int = 0           # re-seed unused dictionary entries every n steps (0: off, the paper's method)
+    reseed_dead_every: int = 50          # re-seed dictionary entries unused for n steps onto batch z_e (0: off)
+    codebook_init: str = "kmeans"        # dictionary start: 'kmeans' (k-means++ on first z_e), 'sample' (random z_e rows), 'uniform' (U(-1/K,1/K))
+    codebook_init_windows: int = 1024    # windows whose z_e the data-dependent init reads (drawn with seed + 1)
+    codebook_update: str = "loss"        # 'loss': Eq 5's codebook term (the paper); 'ema': EMA update (VQ-VAE App. A.1)
+    ema_decay: float = 0.99              # gamma of the EMA update (used by codebook_update='ema')
+    free_bits: float = 0.0               # floor (nats per z_i dimension) under L_as (Kingma et al. 2016; 0: the paper's L_as)
+    kl_warmup: int = 0                   # steps over which w_as ramps linearly from 0 (Bowman et al. 2016; 0: off)
     log_every: int = 10                  # steps between metric records
     checkpoint_dir: str | None = None    # where last.pt lives (None: no checkpoints, no resume)
     checkpoint_every: int = 50           # steps between checkpoints
@@ -136,6 +188,13 @@ class PretrainConfig:
     def __post_init__(self):
         self.tasks = tuple(get_task(t).map_name for t in self.tasks)
         if not self.tasks: raise ValueError("pre-training needs at least one task")
+        for f, ok in (("codebook_init", CODEBOOK_INITS), ("codebook_update", ("loss", "ema"))):
+            if getattr(self, f) not in ok: raise ValueError(f"{f} must be one of {ok}, found {getattr(self, f)!r}")
+        for f, lo, hi in (("ema_decay", 0.0, 1.0), ("free_bits", 0.0, math.inf), ("kl_warmup", 0, math.inf),
+                          ("codebook_init_windows", 1, math.inf)):
+            v = getattr(self, f)
+            if not (lo <= v < hi) or (f in ("ema_decay", "codebook_init_windows") and v == lo):
+                raise ValueError(f"{f} must be in {'(' if f in ('ema_decay', 'codebook_init_windows') else '['}{lo}, {hi}), found {v}")
 
 # %% ../nbs/05_pretrain.ipynb #3f19e77f
 def sample_batch(data, batch_size: int, generator: torch.Generator) -> dict:
@@ -156,6 +215,21 @@ def check_data(cfg: M3Config, data, source: str = "data") -> dict:
     probe = sample_batch(data, 2, torch.Generator().manual_seed(0))
     check_batch(cfg, probe, source)
     return probe
+
+# %% ../nbs/05_pretrain.ipynb #a1e390ad
+@torch.no_grad()
+def init_codebook(model: M3Model, data, method: str = "kmeans", n_windows: int = 1024, generator=None) -> int:
+    "Place the dictionary on encoder outputs z_e of `n_windows` windows of `data` ('kmeans' or 'sample'); 'uniform' keeps it. Returns rows read."
+    if method not in CODEBOOK_INITS: raise ValueError(f"codebook init must be one of {CODEBOOK_INITS}, found {method!r}")
+    if method == "uniform" or not model.cfg.vq: return 0
+    dev = model.codebook.device
+    b = {k: v.to(dev) for k, v in sample_batch(data, n_windows, generator).items()}
+    z = model.encode(b["obs"], b["prev_actions"], b["mask"].bool(), model._context(b))["z_e"][b["mask"][:, -1].bool()].cpu()
+    K = model.cfg.n_codes
+    new = kmeans_codebook(z, K, generator=generator) if method == "kmeans" else z[torch.randint(0, len(z), (K,), generator=generator)]
+    model.codebook.copy_(new.to(model.codebook))
+    return len(z)
+
 
 # %% ../nbs/05_pretrain.ipynb #c13415ce
 def _model_config(cfg: PretrainConfig, data) -> M3Config:
@@ -180,6 +254,7 @@ def pretrain(cfg: PretrainConfig, data, resume: bool = True) -> dict:
     model = M3Model(mcfg).to(cfg.device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     gen = torch.Generator().manual_seed(cfg.seed)
+    regen = torch.Generator().manual_seed(cfg.seed + 2)            # dead-code restarts draw from their own stream
     ckpt = Path(cfg.checkpoint_dir) / "last.pt" if cfg.checkpoint_dir else None
     start, metrics = 0, []
     if resume and ckpt is not None and ckpt.exists():              # resume: weights, optimiser, RNGs, metrics
@@ -188,29 +263,44 @@ def pretrain(cfg: PretrainConfig, data, resume: bool = True) -> dict:
             raise ValueError(f"checkpoint {ckpt} has model config {ck['config']}, this run builds {mcfg.to_dict()}")
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["optimizer"])
         gen.set_state(ck["rng"]["batches"]); torch.set_rng_state(ck["rng"]["torch"])
+        if "reseed" in ck["rng"]: regen.set_state(ck["rng"]["reseed"])
         start, metrics = ck["step"], list(ck["metrics"])
     def save(step):
         save_m3(ckpt, model, optimizer=opt.state_dict(), step=step, metrics=metrics, pretrain_config=asdict(cfg),
-                rng={"batches": gen.get_state(), "torch": torch.get_rng_state()})
-    counts = torch.zeros(mcfg.n_codes, dtype=torch.long, device=cfg.device)
+                rng={"batches": gen.get_state(), "torch": torch.get_rng_state(), "reseed": regen.get_state()},
+                vq_counts=counts, **({"vq_ema": ema} if ema else {}))
+    if start == 0:                                                 # 0. the dictionary starts on the first encoder outputs
+        init_codebook(model, data, cfg.codebook_init, cfg.codebook_init_windows, torch.Generator().manual_seed(cfg.seed + 1))
+    ema = None
+    if mcfg.vq and cfg.codebook_update == "ema":                   # EMA state: restored, or each entry counted once
+        ema = ({k: v.to(cfg.device) for k, v in ck["vq_ema"].items()} if start and "vq_ema" in ck else
+               {"count": torch.ones(mcfg.n_codes, device=cfg.device), "sum": model.codebook.detach().clone()})
+    counts = (ck["vq_counts"].to(cfg.device) if start and "vq_counts" in ck else   # entry use since the last re-seeding
+              torch.zeros(mcfg.n_codes, dtype=torch.long, device=cfg.device))
     model.train(); t0 = time.perf_counter()
     for step in tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not cfg.progress, desc="pre-train"):
         batch = {k: v.to(cfg.device) for k, v in sample_batch(data, cfg.batch_size, gen).items()}   # 1. a batch from the union of maps
-        terms, out = offline_terms(model, batch, cfg.beta)                        # 2. the four terms of Eq 6
+        terms, out = offline_terms(model, batch, cfg.beta, cfg.codebook_update, cfg.free_bits)   # 2. the four terms of Eq 6
         for name, v in terms.items():                                             # 3. stop before a NaN reaches the weights
             if not torch.isfinite(v):
                 ids = sorted(set(batch["task_id"].tolist()))
                 raise FloatingPointError(f"pre-training step {step}: loss term {name} = {float(v.detach())}; batch task ids {ids} "
                                          f"({[cfg.tasks[i] for i in ids if i < len(cfg.tasks)]}); "
                                          f"last good checkpoint: {ckpt if ckpt and ckpt.exists() else 'none'}")
-        total = offline_loss(*terms.values(), cfg.w_sl, cfg.w_recons, cfg.w_as, cfg.w_emb)
+        w_as = cfg.w_as * min(1.0, (step + 1) / cfg.kl_warmup) if cfg.kl_warmup else cfg.w_as   # optional KL warm-up
+        total = offline_loss(*terms.values(), cfg.w_sl, cfg.w_recons, w_as, cfg.w_emb)
         opt.zero_grad(set_to_none=True); total.backward()                         # 4. update
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
-        if out["code"] is not None and cfg.reseed_dead_every:                     # optional dead-code re-seeding
+        if ema is not None:                                                       # optional EMA dictionary update
+            keep = batch["mask"][:, -1].bool()
+            ema_codebook_update(model.codebook.data, ema["count"], ema["sum"], out["z_e"].detach()[keep], out["code"][keep], cfg.ema_decay)
+        if out["code"] is not None and cfg.reseed_dead_every:                     # dead-code re-seeding (random restarts)
             counts += torch.bincount(out["code"], minlength=mcfg.n_codes)
             if (step + 1) % cfg.reseed_dead_every == 0:
-                reseed_dead_codes(model.codebook.data, counts, out["z_e"].detach(), gen); counts.zero_()
+                dead = counts == 0
+                reseed_dead_codes(model.codebook.data, counts, out["z_e"].detach(), regen); counts.zero_()
+                if ema is not None: ema["count"][dead], ema["sum"][dead] = 1.0, model.codebook.data[dead]   # restart the EMA too
         if step % cfg.log_every == 0:                                              # 5. log (metrics are data)
             metrics.append(_record(step, terms, total, out, batch, cfg, model, t0))
         if ckpt is not None and ((step + 1) % cfg.checkpoint_every == 0 or step == cfg.steps - 1):
