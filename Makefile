@@ -63,6 +63,7 @@ paper: $(STAMP)
 	  rm -f $(RESULTS)/executed/$$item.ipynb; \
 	  $(MAKE) --no-print-directory $(RESULTS)/executed/$$item.ipynb SCALE=$(SCALE); \
 	  echo "== $$item done in $$(( $$(date +%s) - start )) s"; \
+	  if [ -f $(RESULTS)/tables/$${item}_timing.md ]; then cat $(RESULTS)/tables/$${item}_timing.md; fi; \
 	done
 
 lab: $(STAMP)
