@@ -35,20 +35,21 @@ def _changed(before: dict, after: dict) -> list:
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
-def test_gate_1_nbdev_clean_changes_nothing(tmp_path):
+def _assert_tool_changes_nothing(tmp_path, tool: str, what: str):
+    "Run nbdev's `tool` on a scratch copy of the project and fail naming every file it changed."
     proj = _copy_project(tmp_path)
     before = _snapshot(proj)
-    subprocess.run([BIN / "nbdev-clean"], cwd=proj, check=True, capture_output=True)
+    subprocess.run([BIN / tool], cwd=proj, check=True, capture_output=True)
     changed = _changed(before, _snapshot(proj))
-    assert not changed, f"nbdev-clean changed {changed}: run `make export` and commit"
+    assert not changed, f"{tool} changed {changed}: {what}; run `make export` and commit"
+
+
+def test_gate_1_nbdev_clean_changes_nothing(tmp_path):
+    _assert_tool_changes_nothing(tmp_path, "nbdev-clean", "the notebooks are not clean")
 
 
 def test_gate_2_nbdev_export_changes_nothing(tmp_path):
-    proj = _copy_project(tmp_path)
-    before = _snapshot(proj)
-    subprocess.run([BIN / "nbdev-export"], cwd=proj, check=True, capture_output=True)
-    changed = _changed(before, _snapshot(proj))
-    assert not changed, f"m3_nb/ is out of sync with nbs/ in {changed}: run `make export` and commit"
+    _assert_tool_changes_nothing(tmp_path, "nbdev-export", "m3_nb/ is out of sync with nbs/")
 
 
 @pytest.mark.parametrize("nb", NBS, ids=[str(p.relative_to(ROOT / "nbs")) for p in NBS])
