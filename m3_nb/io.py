@@ -46,7 +46,7 @@ def atomic_path(path: str | os.PathLike):
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
 
-# %% ../nbs/00a_io.ipynb #89bd4067
+# %% ../nbs/00a_io.ipynb #37b5d443
 PROVENANCE_PACKAGES = ("m3-nb", "torch", "jax", "jaxlib", "jaxmarl", "numpy", "h5py", "pandas")
 
 def package_versions(names=PROVENANCE_PACKAGES) -> dict:
@@ -58,12 +58,13 @@ def package_versions(names=PROVENANCE_PACKAGES) -> dict:
     return out
 
 def code_version(root: str | os.PathLike | None = None) -> str:
-    "The git commit of the compendium (with '+dirty' if the tree has changes), or 'unknown' outside git."
+    "The git commit of the compendium ('+dirty' if tracked files outside results/ changed), or 'unknown' outside git."
     root = Path(root) if root else Path(__file__).resolve().parents[1] if "__file__" in globals() else Path.cwd()
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        # results/ is what runs write: regenerating a table must not mark the code that made it as changed
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"],
+                               cwd=root, capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError): return "unknown"
     return sha + ("+dirty" if dirty else "")
 
