@@ -51,7 +51,7 @@ test-slow: $(STAMP)
 # One rule per paper item: nbs/paper/<item>.ipynb -> results/executed/<item>.ipynb (+ its tables/figures).
 $(RESULTS)/executed/%.ipynb: nbs/paper/%.ipynb $(STAMP) $(wildcard m3_nb/*.py)
 	@mkdir -p $(RESULTS)/executed
-	$(BIN)/papermill --cwd nbs/paper -k python3 -p scale $(SCALE) -p out_dir $(CURDIR)/$(RESULTS) $< $@.tmp.ipynb
+	$(BIN)/papermill --cwd nbs/paper -k python3 -p scale $(SCALE) -p out_dir $(abspath $(RESULTS)) $< $@.tmp.ipynb
 	mv $@.tmp.ipynb $@
 
 $(RESULTS)/tables/%.md: $(RESULTS)/executed/%.ipynb ;
