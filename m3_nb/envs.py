@@ -102,7 +102,7 @@ def _check_unit_stats(stats: dict) -> None:
     if tuple(stats) != UNIT_TYPES: raise ValueError(f"unit table must list {UNIT_TYPES} in order, found {tuple(stats)}")
     for u in stats.values():
         if u.cooldown <= 0: raise ValueError(f"unit {u.name}: cooldown must be > 0 (observations divide by it), found {u.cooldown}")
-        if u.health <= 0 or u.sight_range <= 0: raise ValueError(f"unit {u.name}: health and sight range must be > 0")
+        if u.health <= 0 or u.sight_range <= 0: raise ValueError(f"unit {u.name}: health and sight range must be > 0, found {u.health} and {u.sight_range}")
 
 _check_unit_stats(UNIT_STATS)
 
@@ -547,8 +547,9 @@ def restore(self: BatchedEnv, snap: dict) -> None:
         raise ValueError(f"snapshot of map {snap['map']!r} with {snap['num_envs']} envs does not fit {self!r}")
     if self._states is None: self.reset()
     leaves, treedef = jax.tree_util.tree_flatten((self._key, self._states))
-    if [tuple(a.shape) for a in leaves] != [tuple(np.shape(b)) for b in snap["jax_leaves"]]:
-        raise ValueError(f"snapshot state shapes do not fit {self!r} (different code version?)")
+    expected, found = [tuple(a.shape) for a in leaves], [tuple(np.shape(b)) for b in snap["jax_leaves"]]
+    if found != expected:
+        raise ValueError(f"snapshot state shapes {found} do not fit {self!r}, which expects {expected} (different code version?)")
     self._key, self._states = jax.tree_util.tree_unflatten(
         treedef, [jnp.asarray(np.asarray(b), dtype=a.dtype) for a, b in zip(leaves, snap["jax_leaves"])])
     self._avail = snap["avail"].clone()
@@ -644,10 +645,8 @@ class SMACStyleEnv:
 
     def reset(self):
         "Start an episode; returns (obs list, state) like SMAC."
-        e = self._env
-        e._key, e._states, obs, state, avail = e._core.reset(e._key, 1)
-        e._avail = _torch(avail)
-        self._out, self._ended = (_torch(obs)[0], _torch(state)[0], e._avail[0]), False
+        obs, state, avail = self._env.reset()
+        self._out, self._ended = (obs[0], state[0], avail[0]), False
         return self.get_obs(), self.get_state()
 
     def step(self, actions):

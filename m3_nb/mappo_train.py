@@ -20,7 +20,7 @@ from .cmg import TaskSpec, get_task, known_tasks, map_info, MAP_INFO_DIM
 from .io import atomic_path
 from .scales import budget
 from .mappo import (MAPPOActor, MAPPOCritic, ValueNorm, active_agents, bootstrap_values, gae, masked_mean, reduce_agents,
-                         clipped_surrogate_loss, value_loss, entropy_loss, categorical_entropy, log_prob, sample_actions)
+                         clipped_surrogate_loss, value_loss, entropy_loss, categorical_entropy, log_prob, sample_actions, mask_logits)
 
 # %% auto #0
 __all__ = ['MAPPO_PAPER_SETTINGS', 'TIME_COLUMNS', 'MatchEnv', 'MAPPOConfig', 'validate_config', 'paper_config', 'to_safe',
@@ -38,7 +38,7 @@ class MatchEnv:
                  episode_limit: int | None = None,  # default: 10 steps
                  die_prob: float = 0.1):            # chance that a wrong pick kills the agent
         self.task = get_task(map_name)
-        self.n = sum(k for _, k in self.task.allies)
+        self.n = self.task.n_allies
         if self.n > max_allies: raise ValueError(f"{map_name} has {self.n} agents > max_allies {max_allies}")
         self.num_envs, self.M, self.A, self.noise = num_envs, max_allies, n_actions, noise_dims
         self.L, self.die_prob = episode_limit or 10, die_prob
@@ -303,7 +303,7 @@ class PolicyActor(nn.Module):
     def forward(self, obs, prev_action, avail, agent_id, context=None, state=None, reset=None):
         a = self.policy(obs, avail).long()
         onehot = torch.nn.functional.one_hot(a, avail.shape[-1]).bool() & avail
-        return torch.zeros(avail.shape, device=obs.device).masked_fill(~onehot, -1e9), None
+        return mask_logits(torch.zeros(avail.shape, device=obs.device), onehot), None
 
 # %% ../nbs/02a_mappo_train.ipynb #789d59aa
 @dataclass
@@ -474,12 +474,12 @@ def _minibatch_loss(self, ro, ad, idx, h_a0, h_c0):
     f = lambda x: x.index_select(1, idx).reshape(T, mb * N, *x.shape[3:]).to(dev)   # [T, B, N, ...] -> [T, mb*N, ...]
     rows = (idx[:, None] * N + torch.arange(N)).reshape(-1)
     sel = lambda h: None if h is None else (tuple(x[rows.to(x.device)] for x in h) if isinstance(h, tuple) else h[rows.to(h.device)])
-    aid = self.aid[idx].expand(T, mb, N).reshape(T, mb * N).to(dev)
-    ctx = None if self.ctx is None else self.ctx[idx].expand(T, mb, N, -1).reshape(T, mb * N, -1).to(dev)
-    reset = f(ro["reset"])
-    logits, _ = self.actor(f(ro["obs"]), f(ro["prev"]), f(ro["avail"]), aid, ctx, sel(h_a0), reset)
+    aid_g = self.aid[idx].expand(T, mb, N).to(dev)                                # grouped [T, mb, N] for the critic
     ctx_g = None if self.ctx is None else self.ctx[idx].expand(T, mb, N, -1).to(dev)
-    v, _ = self.critic(ro["state"].index_select(1, idx).to(dev), self.aid[idx].expand(T, mb, N).to(dev), ctx_g, sel(h_c0), reset)
+    reset = f(ro["reset"])
+    logits, _ = self.actor(f(ro["obs"]), f(ro["prev"]), f(ro["avail"]), aid_g.reshape(T, mb * N),
+                           None if ctx_g is None else ctx_g.reshape(T, mb * N, -1), sel(h_a0), reset)
+    v, _ = self.critic(ro["state"].index_select(1, idx).to(dev), aid_g, ctx_g, sel(h_c0), reset)
     shape = (T, mb, N)
     live = ad["live"].index_select(1, idx).to(dev)
     logp = log_prob(logits, f(ro["actions"])).view(shape)
@@ -567,8 +567,7 @@ def run_eval(self) -> dict:
 def state_dict(self) -> dict:
     "Everything needed to resume this run exactly (weights_only-safe)."
     envs = [to_safe(env_get_state(e)) for e in self.envs]
-    return {"format": "m3_nb.mappo_train/1", "config": asdict(self.c), "seed": self.seed, "interface": self.interface(),
-            "actor_spec": spec_of(self.actor), "critic_spec": spec_of(self.critic),
+    return {**self.state_dict_header(), "config": asdict(self.c),   # the full config (the header's omits resumable fields)
             "actor": self.actor.state_dict(), "critic": self.critic.state_dict(), "value_norm": self.value_norm.state_dict(),
             "opt_actor": self.opt_actor.state_dict(), "opt_critic": self.opt_critic.state_dict(),
             "rng": {"torch": torch.get_rng_state(), "numpy": to_safe(np.random.get_state()), "sampler": self.gen.get_state()},
