@@ -17,6 +17,7 @@ import torch
 from .cmg import PAPER_TASKS, check_scale, get_task
 from .data import EpisodeWriter, dataset_card, validate_file
 from .io import array_checksum, write_json
+from .mappo import mask_logits
 from .scales import budget
 
 # %% auto #0
@@ -42,25 +43,22 @@ def band_distance(ret: float, band: tuple[float, float]) -> float:
     return 0.0 if in_band(ret, band) else min(abs(ret - band[0]), abs(ret - band[1]))
 
 # %% ../nbs/03b_collect.ipynb #263bb3f3
-def _random_available(avail: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    "A uniformly random available action per row of `avail [..., A]`."
-    p = avail.reshape(-1, avail.shape[-1]).float()
-    return torch.multinomial(p, 1, generator=gen).reshape(avail.shape[:-1])
-
 def random_policy(seed: int = 0) -> Callable:
     "Uniformly random available actions (a dead or padded agent's only option is no-op)."
+    from m3_nb.envs import random_actions      # lazy: m3_nb.envs imports jax
     gen = torch.Generator().manual_seed(seed)
-    def act(obs, avail, reset): return _random_available(avail, gen)
+    def act(obs, avail, reset): return random_actions(avail, gen)
     return act
 
 def epsilon_mix(policy: Callable, eps: float, seed: int = 0) -> Callable:
     "`policy`, except that each agent acts uniformly at random among its available actions with probability `eps`."
     if not 0.0 <= eps <= 1.0: raise ValueError(f"eps must be in [0, 1], found {eps}")
+    from m3_nb.envs import random_actions
     gen = torch.Generator().manual_seed(seed)
     def act(obs, avail, reset):
         a = policy(obs, avail, reset)
         flip = torch.rand(a.shape, generator=gen) < eps
-        return torch.where(flip, _random_available(avail, gen), a)
+        return torch.where(flip, random_actions(avail, gen), a)
     return act
 
 # %% ../nbs/03b_collect.ipynb #6949d7e2
@@ -81,7 +79,7 @@ def actor_policy(actor: torch.nn.Module, n_agents: int,   # the map's real agent
         logits, mem["h"] = actor(obs[:, :N].reshape(1, B * N, -1), prev.reshape(1, B * N), avail[:, :N].reshape(1, B * N, A),
                                  torch.arange(N).repeat(B).reshape(1, B * N), ctx, mem["h"],
                                  reset[:, None].expand(B, N).reshape(1, B * N))
-        logits = logits[0].masked_fill(~avail[:, :N].reshape(B * N, A), -1e9)
+        logits = mask_logits(logits[0], avail[:, :N].reshape(B * N, A))
         a = logits.argmax(-1) if greedy else torch.multinomial(torch.softmax(logits, -1), 1, generator=gen)[:, 0]
         mem["prev"] = a.reshape(B, N)
         out = torch.zeros(B, M, dtype=torch.long); out[:, :N] = mem["prev"]
@@ -215,10 +213,10 @@ def _env_fn_default(map_name, num_envs, seed):
     from m3_nb.envs import make_env
     return make_env(map_name, num_envs=num_envs, seed=seed)
 
-def _scripted_base(env_fn, map_name) -> Callable:
+def _scripted_base() -> Callable:
     "The environment's scripted attack-nearest policy as a policy callable."
-    from m3_nb import envs
-    return envs.attack_nearest
+    from m3_nb.envs import attack_nearest
+    return attack_nearest
 
 def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int = 0,
                 maps: Sequence[str] | None = None, qualities: Sequence[str] = ("good", "medium", "poor"),
@@ -234,7 +232,7 @@ def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int 
     manifest, paths = {"scale": scale, "seed": seed, "behaviour": kind, "bands": QUALITY_BANDS, "maps": {}}, []
     for i, m in enumerate(maps):
         t0 = time.time()
-        if kind == "scripted": cands = scripted_candidates(scripted or _scripted_base(env_fn, m))
+        if kind == "scripted": cands = scripted_candidates(scripted or _scripted_base())
         elif kind == "mappo":
             cands = mappo_candidates(m, env_fn, seed, scale=scale) + [Candidate("random", lambda s: random_policy(s))]
         else: raise ValueError(f"behaviour {behaviour!r}: expected 'auto', 'scripted' or 'mappo'")

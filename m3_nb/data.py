@@ -6,7 +6,7 @@ Docs: https://m3-compendium.github.io/m3-compendium/data.html.md"""
 
 # %% ../nbs/03_data.ipynb #d56852ae
 from __future__ import annotations
-import contextlib, hashlib, json, os
+import contextlib, hashlib, json, os, shutil
 from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -306,7 +306,6 @@ def read_dataset(path, validate: bool = True) -> tuple[dict, dict]:
 # %% ../nbs/03_data.ipynb #1f28621e
 def damaged_copy(src, dst, key: str, fn: Callable) -> Path:
     "Copy the dataset file `src` to `dst` with array `key` replaced by `fn(array)` (or deleted when `fn` returns None)."
-    import shutil
     shutil.copy(src, dst)
     with h5py.File(dst, "r+") as f:
         new = fn(f[key][()]); del f[key]
@@ -329,7 +328,6 @@ def fuzz_mutations():
 
 def apply_mutation(src, dst, m: tuple) -> Path:
     "Write to `dst` a copy of the dataset file `src` damaged by the mutation `m` (one draw of `fuzz_mutations`)."
-    import shutil
     kind, dst = m[0], Path(dst)
     if kind in ("truncate", "flip"):
         raw = bytearray(Path(src).read_bytes()); pos = int(m[1] * len(raw))
@@ -370,10 +368,11 @@ def _agent_lengths(f: h5py.File, attrs: dict, path, skip_dead: bool, block: int 
     E, N, T = int(attrs["episodes"]), int(attrs["n_agents"]), int(attrs["max_len"])
     out = np.zeros((E, N), np.int64)
     for sl in _blocks(E, block):
+        key = "filled"
         try:
-            fl = f["filled"][sl][..., 0]
-            av = f["avail_actions"][sl] if skip_dead else None
-        except _H5_ERRORS as e: raise DatasetError(path, "avail_actions", "readable episodes", f"{type(e).__name__}: {e}") from None
+            fl = f[key][sl][..., 0]
+            if skip_dead: key = "avail_actions"; av = f[key][sl]
+        except _H5_ERRORS as e: raise DatasetError(path, key, "readable episodes", f"{type(e).__name__}: {e}") from None
         if skip_dead:
             alive = (av[..., 1:] != 0).any(-1) & (fl[..., None] != 0)                 # [B, T, N]
             last = np.where(alive.any(1), T - np.argmax(alive[:, ::-1], axis=1), 0)  # last alive step + 1

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .cmg import get_task
-from .data import (KEYS, DatasetError, EpisodeWriter, open_h5, _blocks, _check_block, _H5_ERRORS)
+from .data import (KEYS, DatasetError, EpisodeWriter, layout_shapes, open_h5, _blocks, _check_block, _onehot, _H5_ERRORS)
 
 # %% auto #0
 __all__ = ['import_pymarl_h5', 'safe_load_episode', 'import_madt']
@@ -30,9 +30,7 @@ def _foreign_dims(f: h5py.File, path) -> dict:
     if len(o) != 4: raise DatasetError(path, "obs", "rank 4 [E,T,N,obs_dim]", f"shape {o}")
     E, T, N, D = o
     dims = dict(E=E, T=T, N=N, obs_dim=D, state_dim=s[-1] if len(s) == 3 else -1, n_actions=av[-1] if len(av) == 4 else -1)
-    want = {"state": (E, T, dims["state_dim"]), "actions": (E, T, N, 1), "actions_onehot": (E, T, N, dims["n_actions"]),
-            "avail_actions": (E, T, N, dims["n_actions"]), "reward": (E, T, 1), "terminated": (E, T, 1), "filled": (E, T, 1)}
-    for k, shape in want.items():
+    for k, shape in layout_shapes(E, T, N, D, dims["state_dim"], dims["n_actions"]).items():
         if tuple(f[k].shape) != shape: raise DatasetError(path, k, f"shape {shape}", f"shape {tuple(f[k].shape)}")
     for k in ("obs", "state", "reward"):
         if f[k].dtype.kind != "f": raise DatasetError(path, k, "a floating-point array", f"dtype {f[k].dtype}")
@@ -147,7 +145,7 @@ def import_madt(src_dir: str | os.PathLike,        # MADT's <map>/<quality>/ fol
                     if e[k].shape != first[k].shape:
                         raise DatasetError(p, k, f"shape {first[k].shape} as in {files[0].name}", f"shape {e[k].shape}")
             d = {k: np.stack([e[k] for e in eps]) for k in eps[0]}
-            d["actions_onehot"] = np.eye(A, dtype=np.float32)[d["actions"]] * d["filled"][..., None, None]
+            d["actions_onehot"] = _onehot(d["actions"], d["filled"], A)
             _check_block(files[chunk][0], {k: d[k][..., None] if k in ("actions", "reward", "terminated", "filled") else d[k]
                                            for k in KEYS}, chunk.start, A)
             w.append(d["obs"], d["state"], d["actions"], d["avail_actions"], d["reward"], d["terminated"], d["filled"])

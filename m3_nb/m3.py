@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from .cmg import TaskSpec, get_task, map_info, MAP_INFO_DIM, PAPER_TASKS
 from .mappo import mask_logits, MASKED_LOGIT
+from .io import atomic_path, write_json
 
 # %% auto #0
 __all__ = ['CONTEXT_KINDS', 'SEMANTIC_MODEL', 'SEMANTIC_PACKAGE', 'SEMANTIC_DIM', 'SEMANTIC_TABLE', 'text_extra_available',
@@ -50,7 +51,6 @@ def embed_descriptions(texts: Sequence[str]) -> np.ndarray:
 # %% ../nbs/04_m3.ipynb #ba469ef9
 def write_semantic_table(tasks: Sequence[str | TaskSpec] = tuple(PAPER_TASKS), path=None) -> Path:
     "Recompute the semantic embeddings of `tasks`' descriptions and write the committed table (atomically)."
-    from m3_nb.io import write_json
     specs = [get_task(t) for t in tasks]
     emb = embed_descriptions([t.description for t in specs])
     rows = [{"map": t.map_name, "description": t.description, "embedding": [round(float(v), 8) for v in e]}
@@ -370,7 +370,6 @@ M3Model.forward = _actor_forward
 # %% ../nbs/04_m3.ipynb #d4044085
 def save_m3(path, model: M3Model, **extra) -> Path:
     "Atomically save `model` (config + weights) and `extra` entries (plain types / tensors / state dicts) to `path`."
-    from m3_nb.io import atomic_path
     with atomic_path(path) as tmp:
         torch.save({"config": model.cfg.to_dict(), "model": model.state_dict(), **extra}, tmp)
     return Path(path)

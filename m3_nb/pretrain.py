@@ -190,11 +190,11 @@ class PretrainConfig:
         if not self.tasks: raise ValueError("pre-training needs at least one task")
         for f, ok in (("codebook_init", CODEBOOK_INITS), ("codebook_update", ("loss", "ema"))):
             if getattr(self, f) not in ok: raise ValueError(f"{f} must be one of {ok}, found {getattr(self, f)!r}")
-        for f, lo, hi in (("ema_decay", 0.0, 1.0), ("free_bits", 0.0, math.inf), ("kl_warmup", 0, math.inf),
-                          ("codebook_init_windows", 1, math.inf)):
+        for f, lo, hi, open_lo in (("ema_decay", 0.0, 1.0, True), ("free_bits", 0.0, math.inf, False),
+                                   ("kl_warmup", 0, math.inf, False), ("codebook_init_windows", 1, math.inf, True)):
             v = getattr(self, f)
-            if not (lo <= v < hi) or (f in ("ema_decay", "codebook_init_windows") and v == lo):
-                raise ValueError(f"{f} must be in {'(' if f in ('ema_decay', 'codebook_init_windows') else '['}{lo}, {hi}), found {v}")
+            if not ((lo < v) if open_lo else (lo <= v)) or not v < hi:
+                raise ValueError(f"{f} must be in {'(' if open_lo else '['}{lo}, {hi}), found {v}")
 
 # %% ../nbs/05_pretrain.ipynb #3f19e77f
 def sample_batch(data, batch_size: int, generator: torch.Generator) -> dict:
