@@ -19,11 +19,11 @@ from .finetune import (JP_TT_THRESHOLD, jump_start_return, time_to_threshold, fo
 
 # %% auto #0
 __all__ = ['METHODS', 'TABLE1_METHOD_ORDER', 'RECORD_SCHEMA', 'PAPER_METHOD_TYPES', 'RunSpec', 'Method', 'register_method',
-           'get_method', 'CorruptRecordError', 'config_hash', 'record_checksum', 'make_record', 'validate_record',
-           'write_record', 'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep', 'records_frame',
-           'table1_frame', 'seeds_frame', 'iqm_frame', 'PaperSetup', 'pretrain_config', 'pretrain_identity',
-           'data_stage', 'pretrain_stage', 'torch_threads', 'm3_method', 'mappo_method', 'paper_specs',
-           'run_paper_sweep', 'current_records', 'estimate_stage_times']
+           'get_method', 'CorruptRecordError', 'config_hash', 'expected_config', 'record_checksum', 'make_record',
+           'validate_record', 'write_record', 'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep',
+           'records_frame', 'table1_frame', 'seeds_frame', 'iqm_frame', 'PaperSetup', 'pretrain_config',
+           'pretrain_identity', 'data_stage', 'pretrain_stage', 'torch_threads', 'm3_method', 'mappo_method',
+           'paper_specs', 'run_paper_sweep', 'current_records', 'estimate_stage_times']
 
 # %% ../nbs/08_experiments.ipynb #af0e392a
 @dataclass(frozen=True)
@@ -93,6 +93,12 @@ def config_hash(spec: RunSpec, config: dict) -> str:
     "Short SHA-256 of the run spec and its configuration."
     return hashlib.sha256(_canonical({"spec": asdict(spec), "config": config}).encode()).hexdigest()[:16]
 
+def expected_config(spec: RunSpec, methods: dict | None = None) -> tuple[dict, str]:
+    "The canonical config `spec`'s method would run now, and the config hash its record must carry."
+    m = (METHODS if methods is None else methods).get(spec.method) or get_method(spec.method)
+    cfg = json.loads(_canonical(m.config(spec)))
+    return cfg, config_hash(spec, cfg)
+
 def record_checksum(rec: dict) -> str:
     "SHA-256 of the record's canonical JSON without its `checksum` field."
     return hashlib.sha256(_canonical({k: v for k, v in rec.items() if k != "checksum"}).encode()).hexdigest()
@@ -108,7 +114,7 @@ def make_record(spec: RunSpec, result: dict, config: dict, wall_time_s: float,
            "seen_in_pretraining": spec.seen_in_pretraining, "threshold": float(threshold),
            "jp": jump_start_return(steps, rets), "tt": None if math.isinf(tt) else tt,
            "eval_steps": steps, "eval_returns": rets, "config": config, "config_hash": config_hash(spec, config),
-           "extras": {k: v for k, v in result.items() if k not in ("eval_steps", "eval_returns")},
+           "extras": {k: v for k, v in result.items() if k not in ("eval_steps", "eval_returns", "jp", "tt")},
            "provenance": provenance(), "wall_time_s": float(wall_time_s),
            "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     rec["extras"] = json.loads(_canonical(rec["extras"]))      # fail now, not at read time, on non-JSON extras
@@ -178,9 +184,8 @@ def plan_sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None, 
     methods = METHODS if methods is None else methods
     plan = []
     for spec in specs:
-        m = methods.get(spec.method) or get_method(spec.method)
-        cfg = json.loads(_canonical(m.config(spec)))
-        status, detail = run_status(spec, config_hash(spec, cfg), runs_dir)
+        cfg, h = expected_config(spec, methods)
+        status, detail = run_status(spec, h, runs_dir)
         if status == "corrupt":
             p = spec.path(runs_dir); log(f"[ledger] {detail}; moved to {p.name}.corrupt and rerunning")
             os.replace(p, p.with_name(p.name + ".corrupt"))
@@ -376,8 +381,7 @@ def _run_m3(spec: RunSpec, setup: PaperSetup) -> dict:
     torch_threads()
     model = load_m3(pretrain_stage(setup, spec.task_set, spec.seed))
     offline = load_offline_episodes(setup.data_paths(spec.finetune_map)) if setup.ft().use_awac else None
-    out = finetune(model, spec.finetune_map, setup.budget(), spec.seed, offline, setup.ft(), setup.env_fn)
-    return {k: v for k, v in out.items() if k not in ("jp", "tt")}
+    return finetune(model, spec.finetune_map, setup.budget(), spec.seed, offline, setup.ft(), setup.env_fn)
 
 def _mappo_config(spec: RunSpec, setup: PaperSetup) -> dict:
     return {"budget": asdict(setup.budget()), "mappo": dict(setup.ft().mappo)}
@@ -385,8 +389,7 @@ def _mappo_config(spec: RunSpec, setup: PaperSetup) -> dict:
 def _run_mappo(spec: RunSpec, setup: PaperSetup) -> dict:
     from m3_nb.finetune import train_from_scratch
     torch_threads()
-    out = train_from_scratch(spec.finetune_map, setup.budget(), spec.seed, setup.env_fn, setup.ft().mappo)
-    return {k: v for k, v in out.items() if k not in ("jp", "tt")}
+    return train_from_scratch(spec.finetune_map, setup.budget(), spec.seed, setup.env_fn, setup.ft().mappo)
 
 def torch_threads(n: int = 1):
     "One torch thread per run (runs are parallelised across processes, not threads)."
@@ -440,11 +443,11 @@ def run_paper_sweep(setup: PaperSetup, specs: list[RunSpec], methods: dict | Non
 # %% ../nbs/08_experiments.ipynb #6bcd8895
 def current_records(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None) -> list[dict]:
     "The valid records of `specs` whose config hash matches what their method would run now."
-    methods = METHODS if methods is None else methods
     out = []
     for spec in specs:
-        cfg = json.loads(_canonical(methods[spec.method].config(spec)))
-        if run_status(spec, config_hash(spec, cfg), runs_dir)[0] == "done": out.append(read_record(spec.path(runs_dir)))
+        try: rec = read_record(spec.path(runs_dir))                 # one read per record
+        except (FileNotFoundError, CorruptRecordError): continue
+        if rec["config_hash"] == expected_config(spec, methods)[1]: out.append(rec)
     return out
 
 def estimate_stage_times(measured: dict,   # stage -> {"seconds": s, "units": u} measured (units: env steps, grad steps...)

@@ -15,8 +15,8 @@ import torch
 # %% auto #0
 __all__ = ['JP_TT_THRESHOLD', 'awac_weights', 'awac_loss', 'offline_td_advantages', 'jump_start_return', 'time_to_threshold',
            'format_jp', 'format_tt', 'format_jp_tt', 'iqm_with_ci', 'check_pretrained_fits', 'offline_episode_batch',
-           'awac_term', 'FinetuneConfig', 'load_offline_episodes', 'make_awac_loss', 'finetune', 'curve_result',
-           'train_from_scratch']
+           'awac_term', 'FinetuneConfig', 'load_offline_episodes', 'make_awac_loss', 'protocol_config', 'finetune',
+           'curve_result', 'train_from_scratch']
 
 # %% ../nbs/06_finetune.ipynb #5a0c7957
 def awac_weights(adv_t: torch.Tensor,       # advantages A(s_t, a_t) of the offline actions, any shape
@@ -223,6 +223,14 @@ def make_awac_loss(data: dict,            # offline episodes of the fine-tuning 
     return extra_loss
 
 # %% ../nbs/06_finetune.ipynb #18179e98
+def protocol_config(map_name: str, b,           # the map and its m3_nb.scales.Budget
+                    mappo: tuple = (),           # MAPPOConfig overrides as (field, value) pairs
+                    progress: bool = False, **kw):  # kw: fields the caller sets (e.g. context)
+    "The MAPPOConfig of Table 1's online protocol on one map: the budget's steps, envs and evaluation, then `mappo`."
+    from m3_nb.mappo_train import MAPPOConfig
+    return MAPPOConfig(**{**dict(maps=(map_name,), scale=b.scale, total_env_steps=b.finetune_steps, num_envs=b.num_envs,
+                                 eval_every=b.eval_every, eval_episodes=b.eval_episodes, progress=progress, **kw), **dict(mappo)})
+
 def finetune(model,                       # pre-trained M3Model (any actor with .cfg works for the checks)
              map_name: str,               # the map to fine-tune on (seen: few-shot; unseen: zero-shot)
              b,                           # a m3_nb.scales.Budget (finetune_steps, eval_every, eval_episodes, num_envs)
@@ -233,14 +241,12 @@ def finetune(model,                       # pre-trained M3Model (any actor with 
              progress: bool = False) -> dict:
     "Fine-tune `model` online on `map_name` with MAPPO (+AWAC); the evaluation curve, JP, TT and training metrics."
     from m3_nb.mappo import ValueNorm
-    from m3_nb.mappo_train import MAPPOConfig, make_train, _default_env_fn
+    from m3_nb.mappo_train import make_train, _default_env_fn
     env_fn = env_fn or _default_env_fn
-    o, s, a = env_fn(map_name, 1, seed).reset()                       # the map's interface, to refuse a misfit early
-    check_pretrained_fits(model.cfg, map_name, o.shape[-1], a.shape[-1])
+    info = env_fn(map_name, 1, seed).get_env_info()    # the map's interface, to refuse a misfit early (no reset, no compile)
+    check_pretrained_fits(model.cfg, map_name, info["obs_shape"], info["n_actions"])
     ctx = model.task_context(map_name) if model.cfg.context_dim else None
-    mcfg = MAPPOConfig(**{**dict(maps=(map_name,), scale=b.scale, total_env_steps=b.finetune_steps, num_envs=b.num_envs,
-                                 eval_every=b.eval_every, eval_episodes=b.eval_episodes, progress=progress,
-                                 context="none" if ctx is None else "custom"), **dict(cfg.mappo)})
+    mcfg = protocol_config(map_name, b, cfg.mappo, progress, context="none" if ctx is None else "custom")
     vn = ValueNorm()
     extra = None
     if cfg.use_awac and cfg.awac_coef > 0:
@@ -262,7 +268,5 @@ def curve_result(res) -> dict:
 
 def train_from_scratch(map_name: str, b, seed: int = 0, env_fn=None, mappo: tuple = (), progress: bool = False) -> dict:
     "MAPPO from scratch on `map_name` under the same protocol and budget as `finetune` (Table 1's MAPPO row)."
-    from m3_nb.mappo_train import MAPPOConfig, make_train
-    mcfg = MAPPOConfig(**{**dict(maps=(map_name,), scale=b.scale, total_env_steps=b.finetune_steps, num_envs=b.num_envs,
-                                 eval_every=b.eval_every, eval_episodes=b.eval_episodes, progress=progress), **dict(mappo)})
-    return curve_result(make_train(mcfg, env_fn=env_fn)(seed))
+    from m3_nb.mappo_train import make_train
+    return curve_result(make_train(protocol_config(map_name, b, mappo, progress), env_fn=env_fn)(seed))
