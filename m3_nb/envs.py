@@ -316,6 +316,14 @@ class SMAXCore:
 from fastcore.basics import patch
 
 @patch
+def _unit_fractions(self: SMAXCore, s):
+    "Per unit: health, shield and weapon-cooldown fractions of its type's maximum (shield 0 for unshielded types)."
+    m, types = self.smax, s.unit_types
+    max_sh = m.unit_type_shields[types]
+    return (s.unit_health / m.unit_type_health[types], jnp.where(max_sh > 0, s.unit_shields / jnp.maximum(max_sh, 1e-6), 0.0),
+            jnp.clip(s.unit_weapon_cooldowns / m.unit_type_weapon_cooldowns[types], 0.0, 1.0))
+
+@patch
 def _observe(self: SMAXCore, es: EnvState):
     "Fixed-interface obs [MAX_ALLIES, OBS_DIM], state [STATE_DIM], avail [MAX_ALLIES, N_ACTIONS], alive [MAX_ALLIES]."
     m, A, s = self.smax, self.A, es.inner.state
@@ -324,10 +332,7 @@ def _observe(self: SMAXCore, es: EnvState):
     avail = self._avail(s, dist)
     sight = m.unit_type_sight_ranges[me][:, None]
     visible = (dist < sight) & alive[None] & alive[:A, None]
-    max_sh = m.unit_type_shields[types]
-    hp = s.unit_health / m.unit_type_health[types]
-    sh = jnp.where(max_sh > 0, s.unit_shields / jnp.maximum(max_sh, 1e-6), 0.0)
-    cd = jnp.clip(s.unit_weapon_cooldowns / m.unit_type_weapon_cooldowns[types], 0.0, 1.0)
+    hp, sh, cd = self._unit_fractions(s)
     onehot = jax.nn.one_hot(types, N_UNIT_TYPES)
     heals = ((m.unit_type_heal_rates[me] > 0)[:, None] & m.unit_type_healable[types[:A]][None]
              & (dist[:, :A] < m.unit_type_attack_ranges[me][:, None]) & ~jnp.eye(A, dtype=bool))
@@ -350,12 +355,9 @@ def _world_state(self: SMAXCore, es: EnvState):
     "Global state [STATE_DIM]: every unit's features in ally/enemy slots, allies' last actions, time fraction."
     m, A, s = self.smax, self.A, es.inner.state
     types, alive = s.unit_types, s.unit_alive
-    max_sh = m.unit_type_shields[types]
+    hp, sh, cd = self._unit_fractions(s)
     centre = jnp.array([m.map_width, m.map_height]) / 2
-    unit = jnp.concatenate([alive[:, None], (s.unit_health / m.unit_type_health[types])[:, None],
-                            jnp.where(max_sh > 0, s.unit_shields / jnp.maximum(max_sh, 1e-6), 0.0)[:, None],
-                            (s.unit_energy / MEDIVAC_ENERGY[1])[:, None],
-                            jnp.clip(s.unit_weapon_cooldowns / m.unit_type_weapon_cooldowns[types], 0, 1)[:, None],
+    unit = jnp.concatenate([alive[:, None], hp[:, None], sh[:, None], (s.unit_energy / MEDIVAC_ENERGY[1])[:, None], cd[:, None],
                             (s.unit_positions - centre) / centre, jax.nn.one_hot(types, N_UNIT_TYPES)], axis=1)
     unit = unit * alive[:, None]
     last = jax.nn.one_hot(es.last_actions, N_ACTIONS) * (jnp.arange(MAX_ALLIES) < A)[:, None]
@@ -490,7 +492,7 @@ class BatchedEnv:
     def warmup(self) -> "BatchedEnv":
         "Compile (or load from the persistent cache) this map's reset and step for this batch size; state untouched."
         key, states, *_ = self._core.reset(self._key, self.num_envs)
-        jax.block_until_ready(self._core.step(key, states, np.zeros((self.num_envs, MAX_ALLIES), np.int32)))
+        jax.block_until_ready(self._core.step(key, states, np.zeros((self.num_envs, MAX_ALLIES), np.int32), True))
         return self
 
     def reset(self):
@@ -521,10 +523,11 @@ def _check(self: BatchedEnv, actions) -> np.ndarray:
     return actions.to(torch.int32).numpy()
 
 @patch
-def step(self: BatchedEnv, actions):
+def step(self: BatchedEnv, actions,
+         auto_reset: bool = True):  # False: a finished row stays at its last step (SMACStyleEnv; call reset() next)
     "Step every env: (obs, state, avail, reward [B], done [B], info); rows with done[b] already hold the next episode."
     acts = self._check(actions)
-    self._key, self._states, obs, state, avail, info, final_state, alive = self._core.step(self._key, self._states, acts)
+    self._key, self._states, obs, state, avail, info, final_state, alive = self._core.step(self._key, self._states, acts, auto_reset)
     self._avail, info = _torch(avail), _torch(info)
     done = info[:, 1] > 0
     return _torch(obs), _torch(state), self._avail, info[:, 0], done, dict(
@@ -654,13 +657,11 @@ class SMACStyleEnv:
         if self._ended: raise RuntimeError(f"map {self.task.map_name}: the episode has ended (or not begun); call reset()")
         acts = torch.zeros(1, MAX_ALLIES, dtype=torch.long)
         acts[0, : self.n_agents] = torch.as_tensor(np.asarray(actions, dtype=np.int64)).reshape(-1)[: self.n_agents]
-        e = self._env
-        e._key, e._states, obs, state, avail, info, _, alive = e._core.step(e._key, e._states, e._check(acts), False)
-        e._avail, info = _torch(avail), _torch(info)[0]
-        self._out, self._ended = (_torch(obs)[0], _torch(state)[0], e._avail[0]), bool(info[1])
-        out = {"battle_won": bool(info[2]), "dead_allies": int(self.n_agents - _torch(alive)[0].sum())}
-        if bool(info[3]): out["episode_limit"] = True
-        return float(info[0]), self._ended, out
+        obs, state, avail, reward, done, info = self._env.step(acts, auto_reset=False)
+        self._out, self._ended = (obs[0], state[0], avail[0]), bool(done[0])
+        out = {"battle_won": bool(info["battle_won"][0]), "dead_allies": int(self.n_agents - info["alive"][0].sum())}
+        if bool(info["truncated"][0]): out["episode_limit"] = True
+        return float(reward[0]), self._ended, out
 
     def get_obs(self) -> list[np.ndarray]: return [o.numpy() for o in self._out[0][: self.n_agents]]
     def get_obs_agent(self, agent_id: int) -> np.ndarray: return self._out[0][agent_id].numpy()
