@@ -336,13 +336,14 @@ def pretrain_identity(pc, setup: PaperSetup) -> dict:
     return json.loads(_canonical({**{k: v for k, v in asdict(pc).items() if k not in ("checkpoint_dir", "progress")},
                                   "qualities": list(setup.qualities), "data_seed": setup.data_seed}))
 
-def data_stage(setup: PaperSetup, maps: Iterable[str], log=print) -> list[Path]:
+def data_stage(setup: PaperSetup, maps: Iterable[str], log=print,
+               deep: bool = False) -> list[Path]:  # True: check every value and the checksum, not just the layout
     "Collect the datasets of `maps` that are missing or fail validation; return every dataset path."
     from m3_nb.collect import collect_all
     from m3_nb.data import validate_file, DatasetError
     maps = list(dict.fromkeys(maps))
     def ok(p):
-        try: validate_file(p, deep=False); return True
+        try: validate_file(p, deep=deep); return True
         except (OSError, DatasetError) as e:
             if p.exists(): log(f"[data] {p} is unusable ({e}); collecting again")
             return False
