@@ -21,7 +21,8 @@ __all__ = ['JAX_CACHE_DIR', 'MAX_ALLIES', 'MAX_ENEMIES', 'N_UNIT_TYPES', 'N_MOVE
            'MOVE_FEATURES', 'STATE_UNIT_FEATURES', 'N_ENTITY', 'N_OWN', 'N_STATE_UNIT', 'OBS_DIM', 'STATE_DIM',
            'INFO_COLUMNS', 'ACTION_NAMES', 'UnitStats', 'UnitState', 'M3SMAX', 'check_interface_fits', 'task_scenario',
            'M3HeuristicEnemySMAX', 'obs_layout', 'state_layout', 'EnvState', 'SMAXCore', 'get_core', 'BatchedEnv',
-           'make_env', 'random_actions', 'attack_nearest_actions', 'attack_nearest', 'run_episodes', 'SMACStyleEnv']
+           'check_joint_actions', 'make_env', 'random_actions', 'attack_nearest_actions', 'attack_nearest',
+           'run_episodes', 'SMACStyleEnv']
 
 # %% ../nbs/01_envs.ipynb #a12e6ec5
 def _configure_jax_cache() -> str:
@@ -502,24 +503,32 @@ class BatchedEnv:
         return _torch(obs), _torch(state), self._avail
 
 # %% ../nbs/01_envs.ipynb #fd00c1c4
+def check_joint_actions(actions: torch.Tensor,   # [B, MAX_ALLIES] integer joint action
+                        avail: torch.Tensor,     # bool [B, MAX_ALLIES, N_ACTIONS] of the current step
+                        map_name: str,           # named in the error
+                        check_avail: bool = True) -> None:   # False: shape and dtype only
+    "Raise if a joint action has the wrong shape or dtype, or (with `check_avail`) an out-of-range or unavailable action."
+    B = avail.shape[0]
+    if tuple(actions.shape) != (B, MAX_ALLIES) or actions.is_floating_point():
+        raise ValueError(f"actions must be an integer tensor of shape ({B}, {MAX_ALLIES}) on map "
+                         f"{map_name}, found {actions.dtype} {tuple(actions.shape)}")
+    if not check_avail: return
+    bad = (actions < 0) | (actions >= N_ACTIONS)
+    if not bad.any(): bad = ~avail.gather(2, actions.long().unsqueeze(-1)).squeeze(-1)
+    if bad.any():
+        b, i = (int(v) for v in bad.nonzero()[0])
+        a = int(actions[b, i])
+        allowed = [ACTION_NAMES[k] for k in avail[b, i].nonzero().flatten().tolist()]
+        raise ValueError(f"map {map_name}: agent {i} (env {b}) chose action {a} "
+                         f"({ACTION_NAMES[a] if 0 <= a < N_ACTIONS else 'out of range'}), which is unavailable; "
+                         f"available: {allowed}")
+
 @patch
 def _check(self: BatchedEnv, actions) -> np.ndarray:
     "Validate a joint action [B, MAX_ALLIES] against shape, range and the availability mask; int32 numpy out."
     if self._states is None: raise RuntimeError(f"{self}: call reset() before step()")
     actions = torch.as_tensor(actions)
-    if tuple(actions.shape) != (self.num_envs, MAX_ALLIES) or actions.is_floating_point():
-        raise ValueError(f"actions must be an integer tensor of shape ({self.num_envs}, {MAX_ALLIES}) on map "
-                         f"{self.task.map_name}, found {actions.dtype} {tuple(actions.shape)}")
-    if self.check_actions:
-        bad = (actions < 0) | (actions >= N_ACTIONS)
-        if not bad.any(): bad = ~self._avail.gather(2, actions.long().unsqueeze(-1)).squeeze(-1)
-        if bad.any():
-            b, i = (int(v) for v in bad.nonzero()[0])
-            a = int(actions[b, i])
-            allowed = [ACTION_NAMES[k] for k in self._avail[b, i].nonzero().flatten().tolist()]
-            raise ValueError(f"map {self.task.map_name}: agent {i} (env {b}) chose action {a} "
-                             f"({ACTION_NAMES[a] if 0 <= a < N_ACTIONS else 'out of range'}), which is unavailable; "
-                             f"available: {allowed}")
+    check_joint_actions(actions, self._avail, self.task.map_name, self.check_actions)
     return actions.to(torch.int32).numpy()
 
 @patch

@@ -14,7 +14,7 @@ import torch
 
 from .cmg import UNIT_TYPES, TaskSpec, get_task
 from .envs import (MAX_ALLIES, MAX_ENEMIES, N_ACTIONS, N_MOVE_ACTIONS, OBS_DIM, STATE_DIM, N_ENTITY, N_OWN,
-                        N_STATE_UNIT, N_UNIT_TYPES, obs_layout, state_layout, check_interface_fits, ACTION_NAMES)
+                        N_STATE_UNIT, N_UNIT_TYPES, obs_layout, state_layout, check_interface_fits, check_joint_actions)
 
 # %% auto #0
 __all__ = ['SMAC_TYPE_BITS', 'SMAC_SIGHT_RANGE', 'SMACLayout', 'smac_layout', 'translate_obs', 'translate_state',
@@ -242,16 +242,9 @@ class SMACBatchedEnv:
         return self._stack([self._observe(e) for e in self.envs])
 
     def step(self, actions):
-        actions = torch.as_tensor(actions)
         if self._avail is None: raise RuntimeError("call reset() before step()")
-        if tuple(actions.shape) != (self.num_envs, MAX_ALLIES):
-            raise ValueError(f"actions must have shape ({self.num_envs}, {MAX_ALLIES}), found {tuple(actions.shape)}")
-        ok = self._avail.gather(2, actions.long().clamp(0, N_ACTIONS - 1).unsqueeze(-1)).squeeze(-1) & (actions >= 0) & (actions < N_ACTIONS)
-        if not ok.all():
-            b, i = (int(v) for v in (~ok).nonzero()[0])
-            a = int(actions[b, i])
-            raise ValueError(f"map {self.task.map_name}: agent {i} (env {b}) chose action {a} "
-                             f"({ACTION_NAMES[a] if 0 <= a < N_ACTIONS else 'out of range'}), which is unavailable")
+        actions = torch.as_tensor(actions)
+        check_joint_actions(actions, self._avail, self.task.map_name)
         B = self.num_envs
         reward, done, won, trunc = np.zeros(B, np.float32), np.zeros(B, bool), np.zeros(B, bool), np.zeros(B, bool)
         ret, length, final, alive, rows = np.zeros(B, np.float32), np.zeros(B, np.int64), [], [], []
