@@ -9,14 +9,14 @@ from __future__ import annotations
 import math, os, time, warnings
 from dataclasses import dataclass, fields, asdict, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
-from .cmg import TaskSpec, get_task, known_tasks, map_info, MAP_INFO_DIM
+from .cmg import get_task, known_tasks, map_info, MAP_INFO_DIM
 from .io import atomic_path
 from .scales import budget
 from .mappo import (MAPPOActor, MAPPOCritic, ValueNorm, active_agents, bootstrap_values, gae, masked_mean, reduce_agents,

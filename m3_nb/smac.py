@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from .cmg import UNIT_TYPES, TaskSpec, get_task
-from .envs import (MAX_ALLIES, MAX_ENEMIES, N_ACTIONS, N_MOVE_ACTIONS, OBS_DIM, STATE_DIM, N_ENTITY, N_OWN,
-                        N_STATE_UNIT, N_UNIT_TYPES, obs_layout, state_layout, check_interface_fits, check_joint_actions)
+from .envs import (MAX_ALLIES, N_ACTIONS, N_MOVE_ACTIONS, OBS_DIM, STATE_DIM, N_ENTITY, obs_layout, state_layout,
+                        check_interface_fits, check_joint_actions)
 
 # %% auto #0
 __all__ = ['SMAC_TYPE_BITS', 'SMAC_SIGHT_RANGE', 'SMACLayout', 'smac_layout', 'translate_obs', 'translate_state',
