@@ -6,7 +6,7 @@ Docs: https://m3-compendium.github.io/m3-compendium/data.html.md"""
 
 # %% ../nbs/03_data.ipynb #d56852ae
 from __future__ import annotations
-import contextlib, hashlib, json, os, shutil
+import contextlib, json, os, shutil
 from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -51,12 +51,7 @@ def _blocks(n: int, size: int):
 
 def file_checksum(f: h5py.File, keys: Sequence[str] = KEYS, block: int = 64) -> str:
     "`array_checksum` of the arrays `keys` of the open file `f`, read `block` episodes at a time."
-    h = hashlib.sha256()
-    for k in keys:
-        ds = f[k]
-        h.update(f"{np.dtype(ds.dtype).str}|{tuple(ds.shape)}|".encode())
-        for sl in _blocks(ds.shape[0], block): h.update(np.ascontiguousarray(ds[sl]).tobytes())
-    return h.hexdigest()
+    return array_checksum(*(f[k] for k in keys), block_rows=block)
 
 # %% ../nbs/03_data.ipynb #b296af80
 TIME_CHUNK = 32   # steps per chunk: a window of K <= 32 steps touches at most two chunks per key

@@ -73,13 +73,15 @@ def provenance() -> dict:
     return {"code_version": code_version(), "packages": package_versions(),
             "python": platform.python_version(), "machine": platform.machine(), "platform": platform.platform()}
 
-# %% ../nbs/00a_io.ipynb #0646c2ea
-def array_checksum(*arrays) -> str:
-    "SHA-256 over the dtype, shape and bytes of each array, in order."
+# %% ../nbs/00a_io.ipynb #a077678b
+def array_checksum(*arrays, block_rows: int = 64) -> str:
+    "SHA-256 over the dtype, shape and bytes of each array, in order; array-likes on disk (h5py) are read `block_rows` rows at a time."
     h = hashlib.sha256()
     for a in arrays:
-        a = np.ascontiguousarray(a)
-        h.update(f"{a.dtype.str}|{a.shape}|".encode()); h.update(a.tobytes())
+        if not (hasattr(a, "dtype") and hasattr(a, "shape")): a = np.asarray(a)
+        h.update(f"{np.dtype(a.dtype).str}|{tuple(a.shape)}|".encode())
+        if len(a.shape) == 0: h.update(np.ascontiguousarray(a[()]).tobytes()); continue
+        for i in range(0, a.shape[0], block_rows): h.update(np.ascontiguousarray(a[i:i + block_rows]).tobytes())
     return h.hexdigest()
 
 # %% ../nbs/00a_io.ipynb #b597980f
