@@ -6,7 +6,7 @@ Docs: https://m3-compendium.github.io/m3-compendium/m3.html.md"""
 
 # %% ../nbs/04_m3.ipynb #5f4f8a6b
 from __future__ import annotations
-import importlib.util, json, math
+import functools, importlib.util, json, math
 from dataclasses import dataclass, asdict, replace, field
 from pathlib import Path
 from typing import Sequence
@@ -58,9 +58,15 @@ def write_semantic_table(tasks: Sequence[str | TaskSpec] = tuple(PAPER_TASKS), p
     return write_json({"model": SEMANTIC_MODEL, "package": SEMANTIC_PACKAGE, "dim": SEMANTIC_DIM,
                        "normalized": True, "entries": rows}, path or SEMANTIC_TABLE)
 
+@functools.lru_cache(maxsize=8)
+def _read_semantic_table(path: str, mtime_ns: int) -> dict:
+    "The parsed JSON of a table file (cached per path and modification time, so a rewritten table is read again)."
+    return json.loads(Path(path).read_text())
+
 def load_semantic_table(path=None) -> dict:
     "The committed table as {description: float32[384]} plus its metadata under the key None."
-    raw = json.loads(Path(path or SEMANTIC_TABLE).read_text())
+    p = Path(path or SEMANTIC_TABLE)
+    raw = _read_semantic_table(str(p), p.stat().st_mtime_ns)
     if raw["model"] != SEMANTIC_MODEL or raw["dim"] != SEMANTIC_DIM:
         raise ValueError(f"semantic table {path or SEMANTIC_TABLE} was made with {raw['model']} ({raw['dim']}-d); "
                          f"this code expects {SEMANTIC_MODEL} ({SEMANTIC_DIM}-d)")
