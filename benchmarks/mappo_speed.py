@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/mappo_speed.py                 # 3m and 8m at MAPPOConfig's defaults (smoke: 16 envs x 64 steps,
                                                                # 5 epochs x 2 minibatches), 1 torch thread
     .venv/bin/python benchmarks/mappo_speed.py --num-envs 64 --maps 3m
+    .venv/bin/python benchmarks/mappo_speed.py --updates 25 --out results/benchmarks/mappo_speed.md   # the committed record
 
 For each map it prints
   train    env-steps/s of MAPPO training (rollout + advantages + PPO update), the trainer's own loop;
@@ -13,9 +14,11 @@ For each map it prints
   shares   of training wall time: env (jitted SMAX step, blocked until ready), conversion (JAX->torch arrays in
            m3_nb.envs._torch), policy+rest of rollout (actor/critic forward, sampling, bookkeeping), update
            (advantages + PPO epochs).
-The timers are installed by wrapping m3_nb.envs functions in this process only.
+The timers are installed by wrapping m3_nb.envs functions in this process only. The PPO update runs with the
+trainer's default `update_threads` (every core this process may use: the environments wait meanwhile); rollouts use
+`--threads` torch threads beside JAX.
 """
-import argparse, sys, time
+import argparse, datetime, os, platform, sys, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -23,7 +26,8 @@ import jax
 import torch
 
 import m3_nb.envs as E
-from m3_nb.mappo_train import MAPPOConfig, MAPPOTrainer, validate_config
+from m3_nb.io import atomic_write, code_version
+from m3_nb.mappo_train import MAPPOConfig, MAPPOTrainer, validate_config, update_threads_default
 
 TIMERS = {"env": 0.0, "convert": 0.0}
 
@@ -81,13 +85,27 @@ if __name__ == "__main__":
     ap.add_argument("--minibatches", type=int, default=d.num_minibatches)
     ap.add_argument("--updates", type=int, default=9)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", default=None, help="also write the results (markdown) here, atomically")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     _install_timers()
-    print(f"B={a.num_envs} envs x T={a.rollout_len}, {a.epochs} epochs x {a.minibatches} minibatches, {a.threads} torch thread(s)")
+    head = (f"MAPPO training vs raw SMAX step, {datetime.datetime.now():%Y-%m-%d %H:%M} on {platform.machine()} with "
+            f"{os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f} at start); jax {jax.__version__} "
+            f"({jax.default_backend()}), torch {torch.__version__}; code {code_version()}. "
+            f"B={a.num_envs} envs x T={a.rollout_len}, {a.epochs} epochs x {a.minibatches} minibatches, {a.threads} torch "
+            f"thread(s) in rollouts, {update_threads_default()} in updates; {a.updates} updates per map.")
+    lines = [head, "", "| map | train env-steps/s | ratio median | ratio min | ratio max | env | JAX->torch | policy+rest | update |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    print(head)
     for m in a.maps:
         r = measure(m, a.num_envs, a.rollout_len, a.updates, a.epochs, a.minibatches)
         q = r["ratios"]
         print(f"{m:>4}: train {r['sps']:6.0f} env-steps/s; train/raw ratio median {q[len(q) // 2]:.2f} (min {q[0]:.2f}, max {q[-1]:.2f}, "
               f"{len(q)} interleaved pairs) | shares of training time: env {r['env']:.0%}, JAX->torch {r['convert']:.0%}, "
               f"policy+rest of rollout {r['policy+rest']:.0%}, update {r['update']:.0%}", flush=True)
+        lines.append(f"| {m} | {r['sps']:.0f} | {q[len(q) // 2]:.2f} | {q[0]:.2f} | {q[-1]:.2f} | {r['env']:.0%} | {r['convert']:.0%} | "
+                     f"{r['policy+rest']:.0%} | {r['update']:.0%} |")
+    lines.append(f"\nratio = training env-steps/s over the raw `BatchedEnv.step` burst run right before each update (target on 3m: "
+                 f">= 0.3); shares are of training wall time. Load average {os.getloadavg()[0]:.1f} at the end.")
+    if a.out:
+        with atomic_write(a.out) as f: f.write("\n".join(lines) + "\n")

@@ -172,7 +172,12 @@ def run_status(spec: RunSpec, expected_hash: str, runs_dir) -> tuple[str, str]:
         return "stale", f"{p}: config hash {rec['config_hash']} != expected {expected_hash}"
     return "done", ""
 
-# %% ../nbs/08_experiments.ipynb #7884f543
+# %% ../nbs/08_experiments.ipynb #31c49e78
+def _share_cores(processes: int):
+    "Worker initialiser: cap each run's threads (MAPPO's update threads read OMP_NUM_THREADS) to its share of the cores."
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    os.environ["OMP_NUM_THREADS"] = str(max(1, cores // processes))
+
 def _execute(run_fn, spec: RunSpec):
     "Run one spec and time it (the unit of work sent to processes and Ray tasks)."
     t0 = time.perf_counter()
@@ -193,7 +198,7 @@ def plan_sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None, 
         plan.append((spec, cfg, status))
     return plan
 
-# %% ../nbs/08_experiments.ipynb #359a31c6
+# %% ../nbs/08_experiments.ipynb #a3eb560e
 def sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None,
           backend: str = "local",          # 'local' or 'ray'
           processes: int = 1,              # local: >1 runs that many worker processes
@@ -218,7 +223,7 @@ def sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None,
     elif backend == "local":
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
-        with ProcessPoolExecutor(processes, mp_context=mp.get_context(mp_context)) as ex:
+        with ProcessPoolExecutor(processes, mp_context=mp.get_context(mp_context), initializer=_share_cores, initargs=(processes,)) as ex:
             futs = {ex.submit(_execute, methods[s.method].run, s): (s, c) for s, c in todo}
             for f in as_completed(futs): finish(*futs[f], *f.result())
     elif backend == "ray":
