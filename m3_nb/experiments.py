@@ -21,9 +21,9 @@ from .finetune import (JP_TT_THRESHOLD, jump_start_return, time_to_threshold, fo
 __all__ = ['METHODS', 'TABLE1_METHOD_ORDER', 'RECORD_SCHEMA', 'PAPER_METHOD_TYPES', 'RunSpec', 'Method', 'register_method',
            'get_method', 'CorruptRecordError', 'config_hash', 'expected_config', 'record_checksum', 'make_record',
            'validate_record', 'write_record', 'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep',
-           'records_frame', 'table1_frame', 'seeds_frame', 'iqm_frame', 'PaperSetup', 'pretrain_config',
-           'pretrain_identity', 'data_stage', 'pretrain_stage', 'torch_threads', 'm3_method', 'mappo_method',
-           'paper_specs', 'run_paper_sweep', 'current_records', 'estimate_stage_times']
+           'records_frame', 'table1_frame', 'seeds_frame', 'iqm_frame', 'repo_data_root', 'PaperSetup',
+           'pretrain_config', 'pretrain_identity', 'data_stage', 'pretrain_stage', 'torch_threads', 'm3_method',
+           'mappo_method', 'paper_specs', 'run_paper_sweep', 'current_records', 'estimate_stage_times']
 
 # %% ../nbs/08_experiments.ipynb #af0e392a
 @dataclass(frozen=True)
@@ -298,8 +298,14 @@ def iqm_frame(records: Iterable[dict], task_set: str, reps: int = 2000, seed: in
         if scores: out.append(iqm_with_ci(scores, reps=reps, seed=seed).assign(score=what))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
-# %% ../nbs/08_experiments.ipynb #38a5fb4d
+# %% ../nbs/08_experiments.ipynb #8a1abc5c
 from .scales import budget as _budget
+
+def repo_data_root() -> Path:
+    "The folder `make data` fills: `data/` at the root of the checkout m3_nb is imported from (./data when installed elsewhere)."
+    import importlib.util
+    root = Path(importlib.util.find_spec("m3_nb").origin).resolve().parents[1]
+    return root / "data" if (root / "pyproject.toml").is_file() and (root / "nbs").is_dir() else Path.cwd() / "data"
 
 @dataclass(frozen=True)
 class PaperSetup:
@@ -313,7 +319,7 @@ class PaperSetup:
     data_seed: int = 0                    # seed of data collection (one data set shared by every run seed)
     env_fn: Callable | None = None        # env_fn(map, num_envs, seed); None: m3_nb.envs.make_env (not hashed)
     scripted: Callable | None = None      # base behaviour policy for scripted collection (None: the env's own)
-    data_root: str | None = None          # where data/<scale> lives (None: <out_dir>/data; `make data` uses ./data)
+    data_root: str | None = None          # where data/<scale> lives (None: <out_dir>/data; `make data` and `make paper` use repo_data_root())
 
     def budget(self): return _budget(self.scale, **dict(self.budget_overrides))
     def ft(self):
