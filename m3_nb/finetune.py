@@ -144,11 +144,11 @@ def check_pretrained_fits(model_cfg,                 # the pre-trained model's M
                          f"among them (use a 'semantic' or 'map_info' context for unseen maps)")
     return model_cfg
 
-# %% ../nbs/06_finetune.ipynb #6873824b
+# %% ../nbs/06_finetune.ipynb #6ce06a70
 def offline_episode_batch(data: dict,                    # PyMARL-layout arrays (numpy or torch), [E, T, ...]
                           idx=None,                      # which episodes (default: all)
                          ) -> dict:
-    "Offline episodes as time-major actor/critic inputs [T, E*N, ...] plus rewards, terminations and masks."
+    "Offline episodes as time-major actor inputs [T, E*N, ...], states [T, E, S], rewards, terminations and masks."
     from m3_nb.mappo import active_agents
     t = lambda k: torch.as_tensor(np.asarray(data[k]) if idx is None else np.asarray(data[k])[idx])
     obs, acts, avail = t("obs").float(), t("actions")[..., 0].long(), t("avail_actions").bool()
@@ -162,11 +162,11 @@ def offline_episode_batch(data: dict,                    # PyMARL-layout arrays 
             "prev_action": torch.cat([torch.zeros_like(actions[:1]), actions[:-1]]) * filled,
             "avail": avail_t, "agent_id": torch.arange(N).repeat(E).expand(T, E * N),
             "reset": (torch.arange(T) == 0)[:, None].expand(T, E * N),
-            "state": tm(t("state").float()[:, :, None].expand(E, T, N, -1)),
+            "state": t("state").float().transpose(0, 1),
             "reward": tm(per_agent(t("reward")[..., 0].float())), "terminated": tm(per_agent(t("terminated")[..., 0].bool())),
             "filled": filled, "mask": filled & active_agents(avail_t)}
 
-# %% ../nbs/06_finetune.ipynb #c476a877
+# %% ../nbs/06_finetune.ipynb #4b8b74bc
 def awac_term(actor, critic, batch: dict,
               context=None,              # actor context [C] of the fine-tuning map (None for a context-free actor)
               temperature: float = 1.0, max_weight: float = 20.0, gamma: float = 0.99,
@@ -180,7 +180,9 @@ def awac_term(actor, critic, batch: dict,
                       actor.initial_state(B), batch["reset"])
     cctx = ctx if getattr(critic, "arch", {}).get("context_dim", 0) else None     # MAPPO feeds a 'custom' context to both
     with torch.no_grad():
-        v, _ = critic(batch["state"], batch["agent_id"], cctx, critic.initial_state(B), batch["reset"])
+        E = batch["state"].shape[1]; g = lambda x: None if x is None else x.reshape(T, E, B // E, *x.shape[2:])
+        v, _ = critic(batch["state"], g(batch["agent_id"]), g(cctx), critic.initial_state(B), g(batch["reset"]))   # grouped
+        v = v.reshape(T, B)
         if value_norm is not None: v = value_norm.denormalize(v)
         adv = offline_td_advantages(v, batch["reward"], batch["terminated"], batch["filled"], gamma)
     return awac_loss(log_prob(logits, batch["actions"]), adv, batch["mask"], temperature, max_weight)
