@@ -172,11 +172,11 @@ def run_status(spec: RunSpec, expected_hash: str, runs_dir) -> tuple[str, str]:
         return "stale", f"{p}: config hash {rec['config_hash']} != expected {expected_hash}"
     return "done", ""
 
-# %% ../nbs/08_experiments.ipynb #31c49e78
+# %% ../nbs/08_experiments.ipynb #63d96f86
 def _share_cores(processes: int):
     "Worker initialiser: cap each run's threads (MAPPO's update threads read OMP_NUM_THREADS) to its share of the cores."
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    os.environ["OMP_NUM_THREADS"] = str(max(1, cores // processes))
+    from m3_nb.mappo_train import available_cores
+    os.environ["OMP_NUM_THREADS"] = str(max(1, available_cores() // processes))
 
 def _execute(run_fn, spec: RunSpec):
     "Run one spec and time it (the unit of work sent to processes and Ray tasks)."

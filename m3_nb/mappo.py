@@ -14,10 +14,10 @@ import torch.nn.functional as F
 from torch import nn
 
 # %% auto #0
-__all__ = ['MASKED_LOGIT', 'active_agents', 'masked_mean', 'bootstrap_values', 'gae', 'reduce_agents', 'clipped_surrogate_loss',
-           'value_loss', 'categorical_entropy', 'entropy_loss', 'ValueNorm', 'mask_logits', 'reset_state',
-           'orthogonal_init', 'UsedColumns', 'used_columns', 'columns_linear', 'norm_linear', 'Torso', 'MAPPOActor',
-           'MAPPOCritic', 'check_actor', 'log_prob', 'sample_actions']
+__all__ = ['MASKED_LOGIT', 'MIN_COMPACT_ROWS', 'active_agents', 'masked_mean', 'bootstrap_values', 'gae', 'reduce_agents',
+           'clipped_surrogate_loss', 'value_loss', 'categorical_entropy', 'entropy_loss', 'ValueNorm', 'mask_logits',
+           'reset_state', 'orthogonal_init', 'UsedColumns', 'used_columns', 'columns_linear', 'norm_linear', 'Torso',
+           'MAPPOActor', 'MAPPOCritic', 'check_actor', 'log_prob', 'sample_actions']
 
 # %% ../nbs/02_mappo.ipynb #625d93cb
 def active_agents(avail: torch.Tensor) -> torch.Tensor:
@@ -169,13 +169,15 @@ def reset_state(state, reset_t: torch.Tensor):
     if isinstance(state, tuple): return tuple(reset_state(s, reset_t) for s in state)
     return state * (~reset_t).to(state.dtype).view(-1, *([1] * (state.dim() - 1)))
 
-# %% ../nbs/02_mappo.ipynb #5f5bb69d
+# %% ../nbs/02_mappo.ipynb #9a3d9fa8
 def orthogonal_init(layer: nn.Module, gain: float = math.sqrt(2)) -> nn.Module:
     "Orthogonal weights with `gain`, zero biases (linear layers and GRU cells)."
     for name, p in layer.named_parameters():
         if "weight" in name: nn.init.orthogonal_(p, gain)
         elif "bias" in name: nn.init.zeros_(p)
     return layer
+
+MIN_COMPACT_ROWS = 256   # below this many rows the dense first layer is cheaper than finding the used columns
 
 class UsedColumns(NamedTuple):
     "An input [..., D] kept as the columns that are non-zero somewhere in its batch (LayerNorm'd over all D when `shift` is set)."
@@ -223,7 +225,7 @@ def norm_linear(x: torch.Tensor,                # [..., D] input
                 W: torch.Tensor, b: torch.Tensor,  # [H, D] weight, [H] bias
                 layer_norm: bool = True,        # LayerNorm (no affine) of x before the product
                 eps: float = 1e-5,              # LayerNorm epsilon
-                min_rows: int = 256,            # fewer rows than this: plain dense path (the check would cost more)
+                min_rows: int = MIN_COMPACT_ROWS,  # fewer rows than this: plain dense path (the check would cost more)
                 max_frac: float = 0.6,          # more non-zero columns than this fraction: plain dense path
                ) -> torch.Tensor:
     "`F.linear(F.layer_norm(x), W, b)` computed over the columns of x that are non-zero somewhere in the batch."
@@ -233,7 +235,7 @@ def norm_linear(x: torch.Tensor,                # [..., D] input
     u = used_columns(x, layer_norm, eps, max_frac)
     return dense() if u is None else columns_linear(u, W, b)
 
-# %% ../nbs/02_mappo.ipynb #1ce6d38a
+# %% ../nbs/02_mappo.ipynb #43da7db2
 class Torso(nn.Module):
     "LayerNorm(main) → W_x·main + W_u·side → ReLU → Linear → ReLU → optional GRU stepped over time with resets."
     def __init__(self, main_dim: int, side_dim: int = 0, hidden: int = 64, recurrent: bool = False, layer_norm: bool = True):
@@ -250,7 +252,7 @@ class Torso(nn.Module):
 
     def prepare(self, main: torch.Tensor):
         "`main` as `UsedColumns` when that makes the first layer cheaper (else `main` itself): a parameter-free step that may be done once per batch."
-        if main.numel() < 256 * self.main_dim: return main
+        if main.numel() < MIN_COMPACT_ROWS * self.main_dim: return main
         u = used_columns(main, isinstance(self.norm, nn.LayerNorm), getattr(self.norm, "eps", 1e-5))
         return main if u is None else u
 

@@ -26,9 +26,9 @@ from .mappo import (MAPPOActor, MAPPOCritic, ValueNorm, active_agents, bootstrap
 # %% auto #0
 __all__ = ['MAPPO_PAPER_SETTINGS', 'TIME_COLUMNS', 'MatchEnv', 'MAPPOConfig', 'validate_config', 'paper_config', 'to_safe',
            'from_safe', 'spec_of', 'spec_diff', 'env_get_state', 'env_set_state', 'evaluate', 'PolicyActor',
-           'TrainResult', 'MAPPOTrainer', 'rollout', 'advantages', 'update_threads_default', 'update', 'eval_env_seed',
-           'run_eval', 'state_dict', 'check_checkpoint', 'state_dict_header', 'load_state_dict', 'save_checkpoint',
-           'load_checkpoint', 'load_actor', 'run', 'make_train']
+           'TrainResult', 'MAPPOTrainer', 'rollout', 'advantages', 'available_cores', 'update_threads_default',
+           'update', 'eval_env_seed', 'run_eval', 'state_dict', 'check_checkpoint', 'state_dict_header',
+           'load_state_dict', 'save_checkpoint', 'load_checkpoint', 'load_actor', 'run', 'make_train']
 
 # %% ../nbs/02a_mappo_train.ipynb #27742518
 class MatchEnv:
@@ -463,7 +463,7 @@ def rollout(self) -> dict:
 
 MAPPOTrainer._step_envs, MAPPOTrainer._values, MAPPOTrainer.rollout = _step_envs, _values, rollout
 
-# %% ../nbs/02a_mappo_train.ipynb #b50f075e
+# %% ../nbs/02a_mappo_train.ipynb #a56cd5e7
 def advantages(self, ro: dict) -> dict:
     "GAE per agent on de-normalised values; targets normalised by the updated ValueNorm; live mask."
     c = self.c
@@ -513,9 +513,13 @@ def _minibatch_loss(self, ro, ad, idx, h_a0, h_c0):
         ent_mean = masked_mean(ent_t, live)
     return pg, ent, vl, {"loss/approx_kl": kl.item(), "loss/clip_frac": clipfrac.item(), "loss/entropy": ent_mean.item()}
 
+def available_cores() -> int:
+    "CPU cores this process may run on."
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
 def update_threads_default() -> int:
     "Torch threads for an update when `update_threads` is None: the cores this process may use, at most OMP_NUM_THREADS."
-    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n = available_cores()
     omp = os.environ.get("OMP_NUM_THREADS", "")
     return max(1, min(n, int(omp))) if omp.isdigit() else n
 
