@@ -382,7 +382,7 @@ def pretrain_stage(setup: PaperSetup, task_set: str, seed: int, log=print) -> Pa
     log(f"[pretrain] {task_set} seed {seed}: {cfg.steps} steps in {report['wall_time_s']:.1f} s -> {ck}")
     return ck
 
-# %% ../nbs/08_experiments.ipynb #81c63e51
+# %% ../nbs/08_experiments.ipynb #2bf2d8dc
 def _m3_config(spec: RunSpec, setup: PaperSetup) -> dict:
     pc = pretrain_config(setup, spec.task_set, spec.seed)
     return {"budget": asdict(setup.budget()), "pretrain": pretrain_identity(pc, setup), "finetune": setup.ft().to_dict()}
@@ -404,7 +404,7 @@ def _run_mappo(spec: RunSpec, setup: PaperSetup) -> dict:
     return train_from_scratch(spec.finetune_map, setup.budget(), spec.seed, setup.env_fn, setup.ft().mappo)
 
 def torch_threads(n: int = 1):
-    "One torch thread per run (runs are parallelised across processes, not threads)."
+    "One torch thread per run outside MAPPO's updates (runs are parallelised across processes; see `_share_cores`)."
     import torch
     torch.set_num_threads(n)
 
