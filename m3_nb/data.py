@@ -262,12 +262,23 @@ def _check_block(path, d: dict, e0: int, n_actions: int):
             e = int(np.argwhere((m & (x != 0)).reshape(x.shape[0], -1).any(1))[0, 0])
             raise DatasetError(path, k, f"zeros after the last filled step of episode {e0 + e}", "non-zero values")
 
-# %% ../nbs/03_data.ipynb #672a7ca2
-def check_contents(f: h5py.File, attrs: dict, path=None, block: int = 64, checksum: bool = True) -> dict:
+# %% ../nbs/03_data.ipynb #542f47a7
+def _block_agent_lengths(filled: np.ndarray,        # [B, T] of a block of episodes
+                         avail: np.ndarray | None,  # [B, T, N, A] to stop at each agent's death; None: no skipping
+                         n_agents: int) -> np.ndarray:
+    "Steps `[B, N]` each agent has windows for: the episode length, or up to its last step with a non-no-op action."
+    if avail is None: return np.repeat(filled.sum(1)[:, None], n_agents, 1)
+    T = filled.shape[1]
+    alive = (avail[..., 1:] != 0).any(-1) & (filled[..., None] != 0)           # [B, T, N]
+    return np.where(alive.any(1), T - np.argmax(alive[:, ::-1], axis=1), 0)    # last alive step + 1
+
+def check_contents(f: h5py.File, attrs: dict, path=None, block: int = 64, checksum: bool = True,
+                   skip_dead: bool | None = None) -> dict:   # not None: also return WindowDataset's "agent_lengths" [E, N]
     "Read `f` block by block and check values (see above) and the checksum; return per-episode returns and lengths."
     path = path or f.filename
     E, A = int(attrs["episodes"]), int(attrs["n_actions"])
     returns, lengths = np.zeros(E), np.zeros(E, np.int64)
+    agent_lengths = np.zeros((E, int(attrs["n_agents"])), np.int64)
     for sl in _blocks(E, block):
         d = {}
         for k in KEYS:
@@ -276,12 +287,14 @@ def check_contents(f: h5py.File, attrs: dict, path=None, block: int = 64, checks
                 raise DatasetError(path, k, f"readable episodes {sl.start}..{sl.stop - 1}", f"{type(e).__name__}: {e}") from None
         _check_block(path, d, sl.start, A)
         returns[sl] = (d["reward"][..., 0] * d["filled"][..., 0]).sum(1); lengths[sl] = d["filled"][..., 0].sum(1)
+        if skip_dead is not None:
+            agent_lengths[sl] = _block_agent_lengths(d["filled"][..., 0], d["avail_actions"] if skip_dead else None, agent_lengths.shape[1])
     if checksum:
         found = file_checksum(f, block=block)
         if found != attrs["checksum"]: raise DatasetError(path, "@checksum", attrs["checksum"], found)
     if int(attrs["steps"]) != int(lengths.sum()):
         raise DatasetError(path, "@steps", f"sum of filled = {int(lengths.sum())}", attrs["steps"])
-    return {"returns": returns, "lengths": lengths}
+    return {"returns": returns, "lengths": lengths, **({"agent_lengths": agent_lengths} if skip_dead is not None else {})}
 
 def validate_file(path, deep: bool = True) -> dict:
     "Check the file at `path` (layout; with `deep`, every value and the checksum); return its attributes."
@@ -347,7 +360,7 @@ def apply_mutation(src, dst, m: tuple) -> Path:
         else: f.attrs[m[1]] = m[2]
     return dst
 
-# %% ../nbs/03_data.ipynb #eccd3a76
+# %% ../nbs/03_data.ipynb #9ee1a9ea
 def _context_table(tasks: Sequence[str], context) -> torch.Tensor | None:
     "One context row per task: `context` is None, 'map_info', a mapping task -> vector, or a callable task -> vector."
     if context is None: return None
@@ -359,23 +372,19 @@ def _context_table(tasks: Sequence[str], context) -> torch.Tensor | None:
     return torch.as_tensor(np.stack([np.asarray(fn(t), np.float32) for t in tasks]))
 
 def _agent_lengths(f: h5py.File, attrs: dict, path, skip_dead: bool, block: int = 64) -> np.ndarray:
-    "Steps `[E, N]` each agent has windows for: the episode length, or up to its last step with a non-no-op action."
-    E, N, T = int(attrs["episodes"]), int(attrs["n_agents"]), int(attrs["max_len"])
+    "`_block_agent_lengths` of the whole file `[E, N]`, reading only `filled` and `avail_actions` (no validation)."
+    E, N = int(attrs["episodes"]), int(attrs["n_agents"])
     out = np.zeros((E, N), np.int64)
     for sl in _blocks(E, block):
         key = "filled"
         try:
             fl = f[key][sl][..., 0]
-            if skip_dead: key = "avail_actions"; av = f[key][sl]
+            key = "avail_actions"; av = f[key][sl] if skip_dead else None
         except _H5_ERRORS as e: raise DatasetError(path, key, "readable episodes", f"{type(e).__name__}: {e}") from None
-        if skip_dead:
-            alive = (av[..., 1:] != 0).any(-1) & (fl[..., None] != 0)                 # [B, T, N]
-            last = np.where(alive.any(1), T - np.argmax(alive[:, ::-1], axis=1), 0)  # last alive step + 1
-            out[sl] = last
-        else: out[sl] = fl.sum(1)[:, None]
+        out[sl] = _block_agent_lengths(fl, av, N)
     return out
 
-# %% ../nbs/03_data.ipynb #2a14b185
+# %% ../nbs/03_data.ipynb #3fb9a1b0
 class WindowDataset(torch.utils.data.Dataset):
     "Every agent's length-`context_len` action-observation window over one or many dataset files, read from disk."
     def __init__(self, paths: Sequence[str | os.PathLike],
@@ -395,8 +404,8 @@ class WindowDataset(torch.utils.data.Dataset):
         for p in self.paths:
             with open_h5(p) as f:
                 a = check_layout(f, p)
-                if validate: check_contents(f, a, p)
-                lengths.append(_agent_lengths(f, a, p, skip_dead))
+                lengths.append(check_contents(f, a, p, skip_dead=skip_dead)["agent_lengths"] if validate   # one read for both
+                               else _agent_lengths(f, a, p, skip_dead))
             self.attrs.append(a)
         self.tasks = list(tasks) if tasks is not None else list(dict.fromkeys(a["map"] for a in self.attrs))
         self.obs_dim = self._common("obs_dim", obs_dim)
