@@ -1,7 +1,7 @@
 """Pre-training throughput and memory of M3 vs a plain MLP behaviour-cloning policy of equal width (issue 6).
 
 Both train on the same windows (batch 256, CPU, one thread), each in its own child process so that the peak RSS
-of one does not hide the other's. Prints one table and writes it as JSON.
+of one does not hide the other's. Prints one table and writes it as JSON ({when, rounds, data, provenance, rows}).
 
     .venv/bin/python benchmarks/pretrain_speed.py                      # synthetic windows of the fixed interface
     .venv/bin/python benchmarks/pretrain_speed.py --data a.h5 b.h5     # windows read from dataset files
@@ -118,8 +118,9 @@ def main():
         print(f"{r['method']:10s} {r['samples_per_s']:10.0f} {r['speed_vs_bc']:6.2f} {r['peak_rss_mb']:12.0f} {r['rss_vs_bc']:6.2f}")
     print(f"(median of {args.rounds} interleaved rounds; obs_dim {bc['obs_dim']}, n_actions {bc['n_actions']}, K {bc['K']}, "
           f"hidden {bc['hidden']}, batch {bc['batch']}, CPU, 1 thread; data: {'files' if args.data else 'synthetic windows'})")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(rows, indent=2))
+    from m3_nb.io import provenance, write_json
+    write_json({"when": time.strftime("%Y-%m-%d %H:%M"), "rounds": args.rounds, "data": args.data or "synthetic windows",
+                "provenance": provenance(), "rows": rows}, args.out)   # atomic, with code and package versions
 
 
 if __name__ == "__main__":
