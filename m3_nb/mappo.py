@@ -280,19 +280,21 @@ class Torso(nn.Module):
             out.append(h)
         return torch.stack(out), h
 
-# %% ../nbs/02_mappo.ipynb #5b7d8308
+# %% ../nbs/02_mappo.ipynb #d571d629
 def _one_hot(idx: torch.Tensor, n: int, name: str) -> torch.Tensor:
     if idx.numel() and (int(idx.max()) >= n or int(idx.min()) < 0):
         raise ValueError(f"{name} must lie in [0, {n}), found range [{int(idx.min())}, {int(idx.max())}]")
     return F.one_hot(idx.long(), n).float()
 
-def _with_context(feats: list, context, context_dim: int, like: torch.Tensor) -> list:
+def _side_input(feats: list, context, context_dim: int, like: torch.Tensor) -> torch.Tensor:
+    "The side input: `feats` and the checked context (expanded like `like`) concatenated (no copy for a lone feature)."
     if context_dim == 0:
         if context is not None: raise ValueError(f"got a context of dim {context.shape[-1]} but the network was built with context_dim=0")
-        return feats
-    if context is None: raise ValueError(f"the network needs a context [T, Bf, {context_dim}], got None")
-    if context.shape[-1] != context_dim: raise ValueError(f"context dim {context.shape[-1]} != context_dim {context_dim}")
-    return feats + [context.to(like.dtype).expand(*like.shape[:-1], context_dim)]
+    else:
+        if context is None: raise ValueError(f"the network needs a context [T, Bf, {context_dim}], got None")
+        if context.shape[-1] != context_dim: raise ValueError(f"context dim {context.shape[-1]} != context_dim {context_dim}")
+        feats = feats + [context.to(like.dtype).expand(*like.shape[:-1], context_dim)]
+    return feats[0] if len(feats) == 1 else torch.cat(feats, -1)
 
 class MAPPOActor(nn.Module):
     "Shared MAPPO actor π(a | o_i, id_i, c): MLP or GRU over local obs + one-hot agent id (+ context), masked logits."
@@ -325,8 +327,7 @@ class MAPPOActor(nn.Module):
         a = self.arch
         feats = [_one_hot(agent_id, a["n_agent_ids"], "agent_id")]
         if a["use_prev_action"]: feats.append(_one_hot(prev_action, a["n_actions"], "prev_action"))
-        feats = _with_context(feats, context, a["context_dim"], feats[0])
-        side = feats[0] if len(feats) == 1 else torch.cat(feats, -1)
+        side = _side_input(feats, context, a["context_dim"], feats[0])
         if reset is None: reset = torch.zeros(obs.shape[:2], dtype=torch.bool, device=obs.device)
         y, state = self.torso(obs, side, state, reset)
         return mask_logits(self.head(y), avail), state
@@ -355,9 +356,8 @@ class MAPPOCritic(nn.Module):
 
     def forward(self, state, agent_id, context=None, hstate=None, reset=None):
         "Values shaped like `agent_id` and the new memory. Per row: state [T, Bf, S], agent_id [T, Bf]; grouped: state [T, B, S], agent_id [T, B, N] (context [..., C] and reset shaped like agent_id)."
-        feats = _with_context([_one_hot(agent_id, self.arch["n_agent_ids"], "agent_id")], context,
-                              self.arch["context_dim"], agent_id[..., None].float())
-        side = feats[0] if len(feats) == 1 else torch.cat(feats, -1)
+        side = _side_input([_one_hot(agent_id, self.arch["n_agent_ids"], "agent_id")], context,
+                           self.arch["context_dim"], agent_id[..., None].float())
         T = agent_id.shape[0]
         reset = (torch.zeros(agent_id.shape, dtype=torch.bool, device=state.device) if reset is None else reset).reshape(T, -1)
         y, hstate = self.torso(state, side, hstate, reset)
