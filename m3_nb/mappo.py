@@ -16,8 +16,8 @@ from torch import nn
 # %% auto #0
 __all__ = ['MASKED_LOGIT', 'MIN_COMPACT_ROWS', 'active_agents', 'masked_mean', 'bootstrap_values', 'gae', 'reduce_agents',
            'clipped_surrogate_loss', 'value_loss', 'categorical_entropy', 'entropy_loss', 'ValueNorm', 'mask_logits',
-           'reset_state', 'orthogonal_init', 'UsedColumns', 'used_columns', 'columns_linear', 'norm_linear', 'Torso',
-           'MAPPOActor', 'MAPPOCritic', 'check_actor', 'log_prob', 'sample_actions']
+           'reset_state', 'orthogonal_init', 'UsedColumns', 'map_rows', 'used_columns', 'columns_linear', 'norm_linear',
+           'Torso', 'MAPPOActor', 'MAPPOCritic', 'check_actor', 'log_prob', 'sample_actions']
 
 # %% ../nbs/02_mappo.ipynb #625d93cb
 def active_agents(avail: torch.Tensor) -> torch.Tensor:
@@ -169,7 +169,7 @@ def reset_state(state, reset_t: torch.Tensor):
     if isinstance(state, tuple): return tuple(reset_state(s, reset_t) for s in state)
     return state * (~reset_t).to(state.dtype).view(-1, *([1] * (state.dim() - 1)))
 
-# %% ../nbs/02_mappo.ipynb #9a3d9fa8
+# %% ../nbs/02_mappo.ipynb #cc01e7a3
 def orthogonal_init(layer: nn.Module, gain: float = math.sqrt(2)) -> nn.Module:
     "Orthogonal weights with `gain`, zero biases (linear layers and GRU cells)."
     for name, p in layer.named_parameters():
@@ -193,13 +193,19 @@ class UsedColumns(NamedTuple):
         "Apply a row-wise op (indexing or reshaping leading dims, `.to(device)`) to the values and shifts."
         return self._replace(values=fn(self.values), shift=None if self.shift is None else fn(self.shift))
 
+def map_rows(x, fn):
+    "`fn(x)` for a tensor, `x.rows(fn)` for `UsedColumns`: a row-wise op on a network input in either form."
+    return x.rows(fn) if isinstance(x, UsedColumns) else fn(x)
+
 def used_columns(x: torch.Tensor,               # [..., D] input
                  layer_norm: bool = True,       # LayerNorm (no affine) over all D columns
                  eps: float = 1e-5,             # LayerNorm epsilon
                  max_frac: float = 0.6,         # more used columns than this fraction of D: None (the dense layer is cheaper)
+                 min_rows: int = MIN_COMPACT_ROWS,  # fewer rows than this: None (finding the columns would cost more)
                 ) -> UsedColumns | None:
-    "`x` (LayerNorm'd) as its used columns, or None when too many columns are used to gain anything."
+    "`x` (LayerNorm'd) as its used columns, or None where the dense layer is as cheap or `x` itself needs a gradient."
     D = x.shape[-1]
+    if x.numel() < min_rows * D or x.requires_grad: return None          # a gradient w.r.t. x needs every column
     flat = x.reshape(-1, D)
     used = (flat.amax(0) != 0) | (flat.amin(0) != 0)                      # a column with a non-zero (or NaN) entry
     cols = used.nonzero().squeeze(1)
@@ -230,12 +236,11 @@ def norm_linear(x: torch.Tensor,                # [..., D] input
                ) -> torch.Tensor:
     "`F.linear(F.layer_norm(x), W, b)` computed over the columns of x that are non-zero somewhere in the batch."
     D = x.shape[-1]
-    dense = lambda: F.linear(F.layer_norm(x, (D,), eps=eps) if layer_norm else x, W, b)
-    if x.numel() < min_rows * D or x.requires_grad: return dense()     # a gradient w.r.t. x needs every column
-    u = used_columns(x, layer_norm, eps, max_frac)
-    return dense() if u is None else columns_linear(u, W, b)
+    u = used_columns(x, layer_norm, eps, max_frac, min_rows)
+    if u is not None: return columns_linear(u, W, b)
+    return F.linear(F.layer_norm(x, (D,), eps=eps) if layer_norm else x, W, b)
 
-# %% ../nbs/02_mappo.ipynb #43da7db2
+# %% ../nbs/02_mappo.ipynb #dfa9415c
 class Torso(nn.Module):
     "LayerNorm(main) → W_x·main + W_u·side → ReLU → Linear → ReLU → optional GRU stepped over time with resets."
     def __init__(self, main_dim: int, side_dim: int = 0, hidden: int = 64, recurrent: bool = False, layer_norm: bool = True):
@@ -252,7 +257,6 @@ class Torso(nn.Module):
 
     def prepare(self, main: torch.Tensor):
         "`main` as `UsedColumns` when that makes the first layer cheaper (else `main` itself): a parameter-free step that may be done once per batch."
-        if main.numel() < MIN_COMPACT_ROWS * self.main_dim: return main
         u = used_columns(main, isinstance(self.norm, nn.LayerNorm), getattr(self.norm, "eps", 1e-5))
         return main if u is None else u
 
