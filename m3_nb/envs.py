@@ -7,22 +7,33 @@ Docs: https://m3-compendium.github.io/m3-compendium/envs.html.md"""
 # %% ../nbs/01_envs.ipynb #f21f29b7
 from __future__ import annotations
 import contextlib, io, os, warnings
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import partial
 
 import numpy as np
 import torch
 
 from .cmg import UNIT_TYPES, TaskSpec, get_task
+from .interface import (MAX_ALLIES, MAX_ENEMIES, N_UNIT_TYPES, N_MOVE_ACTIONS, N_ACTIONS, SMAC_SHOOT_RANGE,
+                             SMAC_SIGHT_RANGE, ACTION_NAMES, ENTITY_FEATURES, OWN_FEATURES, MOVE_FEATURES,
+                             STATE_UNIT_FEATURES, N_ENTITY, N_OWN, N_STATE_UNIT, OBS_DIM, STATE_DIM, obs_layout,
+                             state_layout, check_interface_fits, check_joint_actions, make_env, register_backend)
+# re-exported: code written against `m3_nb.envs` keeps finding the interface here
+_all_ = ["MAX_ALLIES", "MAX_ENEMIES", "N_UNIT_TYPES", "N_MOVE_ACTIONS", "N_ACTIONS", "SMAC_SHOOT_RANGE", "SMAC_SIGHT_RANGE",
+         "ACTION_NAMES", "ENTITY_FEATURES", "OWN_FEATURES", "MOVE_FEATURES", "STATE_UNIT_FEATURES", "N_ENTITY", "N_OWN",
+         "N_STATE_UNIT", "OBS_DIM", "STATE_DIM", "obs_layout", "state_layout", "check_interface_fits",
+         "check_joint_actions", "make_env"]
 
 # %% auto #0
-__all__ = ['JAX_CACHE_DIR', 'MAX_ALLIES', 'MAX_ENEMIES', 'N_UNIT_TYPES', 'N_MOVE_ACTIONS', 'N_ACTIONS', 'UNIT_STATS',
-           'SHIELD_REGEN_RATE', 'SHIELD_REGEN_DELAY', 'MEDIVAC_ENERGY', 'ENTITY_FEATURES', 'OWN_FEATURES',
-           'MOVE_FEATURES', 'STATE_UNIT_FEATURES', 'N_ENTITY', 'N_OWN', 'N_STATE_UNIT', 'OBS_DIM', 'STATE_DIM',
-           'INFO_COLUMNS', 'ACTION_NAMES', 'UnitStats', 'UnitState', 'M3SMAX', 'check_interface_fits', 'task_scenario',
-           'M3HeuristicEnemySMAX', 'obs_layout', 'state_layout', 'EnvState', 'SMAXCore', 'get_core', 'BatchedEnv',
-           'check_joint_actions', 'make_env', 'random_actions', 'attack_nearest_actions', 'attack_nearest',
-           'run_episodes', 'SMACStyleEnv']
+__all__ = ['JAX_CACHE_DIR', 'ATTRIBUTES', 'UNIT_MODELS', 'UNIT_STATS', 'WORLD_VERSION', 'SHIELD_REGEN_RATE', 'SHIELD_REGEN_DELAY',
+           'MEDIVAC_ENERGY', 'MIN_DAMAGE', 'QUANTUM', 'INFO_COLUMNS', 'UnitStats', 'UnitModel', 'get_unit_model',
+           'check_model_covers', 'unit_table', 'UnitState', 'M3SMAX', 'task_scenario', 'M3HeuristicEnemySMAX',
+           'EnvState', 'SMAXCore', 'get_core', 'BatchedEnv', 'random_actions', 'attack_nearest_actions',
+           'attack_nearest', 'kiting_actions', 'kiting', 'run_episodes', 'SMACStyleEnv', 'MAX_ALLIES', 'MAX_ENEMIES',
+           'N_UNIT_TYPES', 'N_MOVE_ACTIONS', 'N_ACTIONS', 'SMAC_SHOOT_RANGE', 'SMAC_SIGHT_RANGE', 'ACTION_NAMES',
+           'ENTITY_FEATURES', 'OWN_FEATURES', 'MOVE_FEATURES', 'STATE_UNIT_FEATURES', 'N_ENTITY', 'N_OWN',
+           'N_STATE_UNIT', 'OBS_DIM', 'STATE_DIM', 'obs_layout', 'state_layout', 'check_interface_fits',
+           'check_joint_actions', 'make_env']
 
 # %% ../nbs/01_envs.ipynb #a12e6ec5
 def _configure_jax_cache() -> str:
@@ -56,60 +67,133 @@ with _quiet_stdout():
     from jaxmarl.environments.smax.smax_env import State as SMAXState
     from jaxmarl.environments.smax.heuristic_enemy import create_heuristic_policy
 
-# %% ../nbs/01_envs.ipynb #db09e1bd
-MAX_ALLIES = 10                      # agent slots of the fixed interface (the paper's largest side is 10: MMM/MMM2)
-MAX_ENEMIES = 12                     # enemy slots (MMM2 fields 12 enemies)
-N_UNIT_TYPES = len(UNIT_TYPES)       # 8: SMAX's six + medivac + spine crawler
-N_MOVE_ACTIONS = 6                   # SMAC: 0 no-op, 1 stop, 2 north, 3 south, 4 east, 5 west
-N_ACTIONS = N_MOVE_ACTIONS + MAX_ENEMIES   # 6 + j attacks enemy slot j
-
 # %% ../nbs/01_envs.ipynb #e1126c29
+ATTRIBUTES = ("light", "armored", "biological", "mechanical", "massive", "structure")
+
 @dataclass(frozen=True)
 class UnitStats:
-    "Statistics of one unit type, in SMAX's units (distances in map cells, times in seconds)."
+    "Statistics of one unit type (distances in cells, times in game seconds)."
     name: str                 # one of m3_nb.cmg.UNIT_TYPES
     velocity: float           # cells per second (0: a static structure)
-    attack: float             # damage per attack (0: no weapon)
+    attack: float             # damage per hit (0: no weapon)
     attack_range: float       # weapon range; for a healer, its healing range
-    sight_range: float        # what the unit observes
+    sight_range: float        # what the unit sees (the heuristic enemy's sight; agents see SMAC's 9 in the sc2 model)
     radius: float             # collision radius
     health: float             # hit points
     shield: float             # Protoss plasma shield (absorbs damage first, regenerates)
     cooldown: float           # seconds between attacks (> 0 even without a weapon: observations divide by it)
+    hits: int = 1             # hits per attack (the zealot strikes twice)
+    armor: float = 0.0        # subtracted from every hit on hit points (not on shields); a hit deals at least 0.5
+    bonus: float = 0.0        # extra damage per hit against targets with attribute `bonus_vs`
+    bonus_vs: str = ""        # one of ATTRIBUTES, or "" (no bonus)
+    attributes: tuple = ()    # a subset of ATTRIBUTES
     heal_rate: float = 0.0    # hit points healed per second (medivac)
     is_air: bool = False      # flying unit: only anti-air weapons hit it
     hits_air: bool = True     # whether its weapon can target air units
-    healable: bool = True     # a medivac can heal it (biological, not a structure)
     source: str = ""          # where the numbers come from
 
-UNIT_STATS: dict[str, UnitStats] = {u.name: u for u in [
-    UnitStats("marine",        3.15,  9.0, 5.0,  9.0, 0.375,  45.0,  0.0, 0.61, source="SMAX"),
-    UnitStats("marauder",      3.15, 10.0, 6.0, 10.0, 0.5625, 125.0, 0.0, 1.07, hits_air=False,
-              source="SMAX; speed 2.25 (Normal) -> 3.15 (Faster, Liquipedia)"),
-    UnitStats("stalker",       4.13, 13.0, 6.0, 10.0, 0.625,  80.0, 80.0, 1.34, healable=False,
-              source="SMAX; 160 hp split 80 hp + 80 shields, cooldown 1.87 (Normal) -> 1.34 (Faster) (Liquipedia)"),
-    UnitStats("zealot",        3.15,  8.0, 2.0,  9.0, 0.5,   100.0, 50.0, 0.86, hits_air=False,
-              source="SMAX; 150 hp split 100 hp + 50 shields (Liquipedia)"),
-    UnitStats("zergling",      4.13,  5.0, 2.0,  8.0, 0.375,  35.0,  0.0, 0.5, hits_air=False, source="SMAX"),
-    UnitStats("hydralisk",     3.15, 12.0, 5.0,  9.0, 0.625,  80.0,  0.0, 0.59, source="SMAX"),
-    UnitStats("medivac",       3.5,   0.0, 4.0, 11.0, 0.75,  150.0,  0.0, 1.0, heal_rate=12.6, is_air=True,
-              hits_air=False, healable=False, source="Liquipedia (LotV, Faster): 150 hp, speed 3.5, heals 12.6 hp/s at range 4"),
-    UnitStats("spine_crawler", 0.0,  25.0, 7.0, 11.0, 1.0,   300.0,  0.0, 1.32, hits_air=False, healable=False,
-              source="Liquipedia (LotV, Faster): 300 hp, 25 damage, range 7, cooldown 1.32, rooted"),
-]}
+    @property
+    def healable(self) -> bool:
+        "A medivac heals biological units that are not structures (SC2's heal rule)."
+        return "biological" in self.attributes and "structure" not in self.attributes
 
-def _check_unit_stats(stats: dict) -> None:
+_LIQ = "Liquipedia LotV (Faster)"
+_SC2 = [
+    UnitStats("marine", 3.15, 6.0, 5.0, 9.0, 0.375, 45.0, 0.0, 0.61, attributes=("light", "biological"), source=_LIQ),
+    UnitStats("marauder", 3.15, 10.0, 6.0, 10.0, 0.5625, 125.0, 0.0, 1.07, armor=1.0, bonus=10.0, bonus_vs="armored",
+              attributes=("armored", "biological"), hits_air=False, source=_LIQ),
+    UnitStats("stalker", 4.13, 13.0, 6.0, 10.0, 0.625, 80.0, 80.0, 1.34, armor=1.0, bonus=5.0, bonus_vs="armored",
+              attributes=("armored", "mechanical"), source=_LIQ + "; shields 80 as SMAC unit_max_shield"),
+    UnitStats("zealot", 3.15, 8.0, 0.1, 9.0, 0.5, 100.0, 50.0, 0.86, hits=2, armor=1.0, attributes=("light", "biological"),
+              hits_air=False, source=_LIQ + "; shields 50 as SMAC unit_max_shield"),
+    UnitStats("zergling", 4.13, 5.0, 0.1, 8.0, 0.375, 35.0, 0.0, 0.497, attributes=("light", "biological"), hits_air=False,
+              source=_LIQ),
+    UnitStats("hydralisk", 3.15, 12.0, 5.0, 9.0, 0.625, 90.0, 0.0, 0.59, attributes=("light", "biological"),
+              source=_LIQ + " (90 hp since patch 4.7.1)"),
+    UnitStats("medivac", 3.5, 0.0, 4.0, 11.0, 0.75, 150.0, 0.0, 1.0, armor=1.0, attributes=("armored", "mechanical"),
+              heal_rate=12.6, is_air=True, hits_air=False, source=_LIQ + ": heals 12.6 hp/s at range 4"),
+    UnitStats("spine_crawler", 0.0, 25.0, 7.0, 11.0, 1.0, 300.0, 0.0, 1.32, armor=2.0, bonus=5.0, bonus_vs="armored",
+              attributes=("armored", "biological", "structure"), hits_air=False, source=_LIQ + ": rooted"),
+]
+_JAXMARL = "JaxMARL SMAX constructor defaults"
+_ATTRS = {u.name: u.attributes for u in _SC2}   # SMAX has no attributes; they decide only who a medivac heals
+_SMAX = [
+    UnitStats("marine", 3.15, 9.0, 5.0, 9.0, 0.375, 45.0, 0.0, 0.61, attributes=_ATTRS["marine"], source=_JAXMARL),
+    UnitStats("marauder", 2.25, 10.0, 6.0, 10.0, 0.5625, 125.0, 0.0, 1.07, hits_air=False, attributes=_ATTRS["marauder"], source=_JAXMARL),
+    UnitStats("stalker", 4.13, 13.0, 6.0, 10.0, 0.625, 160.0, 0.0, 1.87, attributes=_ATTRS["stalker"], source=_JAXMARL),
+    UnitStats("zealot", 3.15, 8.0, 2.0, 9.0, 0.5, 150.0, 0.0, 0.86, hits_air=False, attributes=_ATTRS["zealot"], source=_JAXMARL),
+    UnitStats("zergling", 4.13, 5.0, 2.0, 8.0, 0.375, 35.0, 0.0, 0.5, hits_air=False, attributes=_ATTRS["zergling"], source=_JAXMARL),
+    UnitStats("hydralisk", 3.15, 12.0, 5.0, 9.0, 0.625, 80.0, 0.0, 0.59, attributes=_ATTRS["hydralisk"], source=_JAXMARL),
+    replace(_SC2[6], armor=0.0, source="not in SMAX; " + _SC2[6].source + ", no armour"),
+    replace(_SC2[7], armor=0.0, bonus=0.0, bonus_vs="", attack_range=7.0, source="not in SMAX; " + _SC2[7].source + ", no armour or bonus"),
+]
+
+# %% ../nbs/01_envs.ipynb #d885f4ed
+@dataclass(frozen=True)
+class UnitModel:
+    "A unit table and the rules that go with it: step length, SMAC's availability and sight ranges, range geometry."
+    name: str
+    stats: dict                      # unit name -> UnitStats
+    time_per_step: float             # game seconds per world step (8 world steps make one env step)
+    shoot_range: float | None        # an attack/heal action is available within this centre distance (None: the unit's own range)
+    sight_range: float | None        # agents observe units within this distance (None: the unit's own sight range)
+    edge_ranges: bool                # weapon ranges count between unit edges (SC2) rather than centres (SMAX)
+    approach: bool                   # a target ordered beyond weapon range is walked to, then attacked (SC2's attack order)
+
+UNIT_MODELS: dict[str, UnitModel] = {
+    # SMAC: step_mul 8 game loops at 22.4 loops per game second (Faster); one world step = one game loop
+    "sc2": UnitModel("sc2", {u.name: u for u in _SC2}, 1 / 22.4, SMAC_SHOOT_RANGE, SMAC_SIGHT_RANGE, True, True),
+    "smax": UnitModel("smax", {u.name: u for u in _SMAX}, 1 / 16, None, None, False, False),
+}
+UNIT_STATS = UNIT_MODELS["sc2"].stats
+WORLD_VERSION = "2026-12-01.sc2"   # changes whenever the game's rules change: run records name it, so old runs count as stale
+
+def get_unit_model(name: str | UnitModel) -> UnitModel:
+    "The unit model called `name` (a UnitModel passes through, checked)."
+    if isinstance(name, UnitModel): model = name
+    elif name in UNIT_MODELS: model = UNIT_MODELS[name]
+    else: raise ValueError(f"unknown unit model {name!r}; known unit models: {', '.join(map(repr, UNIT_MODELS))}")
+    _check_unit_stats(model.stats, partial_ok=True)
+    return model
+
+def check_model_covers(model: UnitModel, task: TaskSpec) -> None:
+    "Refuse a map whose units the model's table does not define, naming the unit."
+    for t in task.unit_list("allies") + task.unit_list("enemies"):
+        if t not in model.stats:
+            raise ValueError(f"map {task.map_name} uses unit {t!r}, which unit model {model.name!r} does not define "
+                             f"(its units: {', '.join(model.stats)})")
+
+def _check_unit_stats(stats: dict, partial_ok: bool = False) -> None:
     "Refuse a unit table that would produce NaNs or silently wrong type ids."
-    if tuple(stats) != UNIT_TYPES: raise ValueError(f"unit table must list {UNIT_TYPES} in order, found {tuple(stats)}")
+    if not partial_ok and tuple(stats) != UNIT_TYPES: raise ValueError(f"unit table must list {UNIT_TYPES} in order, found {tuple(stats)}")
     for u in stats.values():
+        if u.name not in UNIT_TYPES: raise ValueError(f"unit {u.name!r} is not one of the suite's unit types {UNIT_TYPES}")
         if u.cooldown <= 0: raise ValueError(f"unit {u.name}: cooldown must be > 0 (observations divide by it), found {u.cooldown}")
         if u.health <= 0 or u.sight_range <= 0: raise ValueError(f"unit {u.name}: health and sight range must be > 0, found {u.health} and {u.sight_range}")
+        if u.bonus_vs and u.bonus_vs not in ATTRIBUTES: raise ValueError(f"unit {u.name}: bonus_vs {u.bonus_vs!r} is not one of {ATTRIBUTES}")
+        if u.hits < 1: raise ValueError(f"unit {u.name}: hits per attack must be >= 1, found {u.hits}")
 
-_check_unit_stats(UNIT_STATS)
+for _m in UNIT_MODELS.values(): _check_unit_stats(_m.stats)
 
-SHIELD_REGEN_RATE = 2.8      # shield points per second (2/s at Normal speed = 2.8/s at Faster; Liquipedia, smaclite)
-SHIELD_REGEN_DELAY = 7.1     # seconds without damage before shields regenerate (10 s Normal = 7.1 s Faster)
+def unit_table():
+    "Both unit models side by side: one row per unit, SC2 columns and the SMAX value beside each (`*_smax`)."
+    import pandas as pd
+    cols = dict(hp="health", shield="shield", armor="armor", damage="attack", hits="hits", bonus="bonus", bonus_vs="bonus_vs",
+                cooldown="cooldown", range="attack_range", speed="velocity", sight="sight_range", radius="radius")
+    rows = []
+    for name in UNIT_TYPES:
+        a, b = UNIT_MODELS["sc2"].stats[name], UNIT_MODELS["smax"].stats[name]
+        row = {"unit": name}
+        for k, f in cols.items(): row[k], row[f"{k}_smax"] = getattr(a, f), getattr(b, f)
+        rows.append({**row, "attributes": ", ".join(a.attributes), "air": a.is_air, "hits_air": a.hits_air,
+                     "source": a.source, "source_smax": b.source})
+    return pd.DataFrame(rows).set_index("unit")
+
+SHIELD_REGEN_RATE = 2.8        # shield points per game second at Faster (2/s at Normal; Liquipedia "Plasma Shield")
+SHIELD_REGEN_DELAY = 10 / 1.4  # game seconds without damage before shields regenerate (10 s at Normal)
 MEDIVAC_ENERGY = (50.0, 200.0, 0.7875, 1 / 3)   # start, max, regeneration per second, energy per healed hit point
+MIN_DAMAGE = 0.5               # SC2: armour never reduces a hit on hit points below 0.5
+QUANTUM = 2.0 ** -10           # per-world-step health/shield/energy amounts are multiples of this (exact float32 sums)
 
 # %% ../nbs/01_envs.ipynb #739b3953
 @struct.dataclass
@@ -122,24 +206,48 @@ class UnitState(SMAXState):
 def _table(stats, attr, dtype=jnp.float32):
     return jnp.array([getattr(u, attr) for u in stats.values()], dtype)
 
+def _quantize(x, q: float = QUANTUM):
+    "`x` rounded to a multiple of `q` (a power of two): sums of such numbers are exact in float32."
+    return jnp.round(x / q) * q
+
+def _hit_table(stats) -> np.ndarray:
+    "Damage per hit of each type on each type [attacker, target]: damage, plus the bonus where the target has the attribute."
+    us = list(stats.values())
+    return np.array([[a.attack + (a.bonus if a.bonus_vs and a.bonus_vs in b.attributes else 0.0) for b in us] for a in us], np.float32)
+
 class M3SMAX(SMAX):
-    "SMAX with the suite's eight unit types, shields with regeneration, medivac healing and static structures."
-    def __init__(self, stats: dict = UNIT_STATS, **kw):
-        _check_unit_stats(stats)
+    "SMAX with the suite's eight unit types and SC2's combat rules (armour, bonus, multi-hit, shields, healing, SMAC's step)."
+    def __init__(self, model: UnitModel | str = "sc2", **kw):
+        model = get_unit_model(model)
+        stats = {t: model.stats[t] for t in UNIT_TYPES if t in model.stats}
+        stats = {t: stats.get(t, UNIT_MODELS["sc2"].stats[t]) for t in UNIT_TYPES}   # one id per suite type (absent types unused)
+        self.model = model
+        radius, rng = _table(stats, "radius"), _table(stats, "attack_range")
+        # SMAX's own range check and the heuristic enemy see the farthest a unit can reach (edge ranges: + both radii)
+        reach = rng + radius + radius.max() if model.edge_ranges else rng
         super().__init__(unit_type_names=list(stats), unit_type_shorthands=[n[:2] for n in stats],
                          unit_type_velocities=_table(stats, "velocity"), unit_type_attacks=_table(stats, "attack"),
-                         unit_type_attack_ranges=_table(stats, "attack_range"),
-                         unit_type_sight_ranges=_table(stats, "sight_range"), unit_type_radiuses=_table(stats, "radius"),
-                         unit_type_health=_table(stats, "health"), unit_type_weapon_cooldowns=_table(stats, "cooldown"), **kw)
+                         unit_type_attack_ranges=reach, unit_type_sight_ranges=_table(stats, "sight_range"),
+                         unit_type_radiuses=radius, unit_type_health=_table(stats, "health"),
+                         unit_type_weapon_cooldowns=_table(stats, "cooldown"), time_per_step=model.time_per_step, **kw)
+        self.unit_type_weapon_ranges = rng
         self.unit_type_shields = _table(stats, "shield")
+        self.unit_type_armor = _table(stats, "armor")
+        self.unit_type_hits = _table(stats, "hits", jnp.int32)
+        self.type_hit = jnp.asarray(_hit_table(stats))
+        self.max_hits = max(u.hits for u in stats.values())
         self.unit_type_heal_rates = _table(stats, "heal_rate")
         self.unit_type_is_air = _table(stats, "is_air", bool)
         self.unit_type_hits_air = _table(stats, "hits_air", bool)
-        self.unit_type_healable = _table(stats, "healable", bool)
-        present = set(np.asarray(kw["scenario"].unit_types).tolist()) if kw.get("scenario") is not None else set(range(len(stats)))
-        units = [list(stats.values())[t] for t in present]
-        self.has_shields = any(u.shield > 0 for u in units)      # static: maps without them skip the work
-        self.has_healers = any(u.heal_rate > 0 for u in units)
+        self.unit_type_healable = jnp.array([u.healable for u in stats.values()], bool)
+        n = len(stats)
+        self.unit_type_avail_ranges = jnp.full((n,), model.shoot_range, jnp.float32) if model.shoot_range else rng
+        self.unit_type_obs_sight = jnp.full((n,), model.sight_range, jnp.float32) if model.sight_range else _table(stats, "sight_range")
+        dt = model.time_per_step
+        self.heal_per_step = jnp.asarray([round(u.heal_rate * dt / QUANTUM) * QUANTUM for u in stats.values()], jnp.float32)
+        start, cap, regen, cost = MEDIVAC_ENERGY
+        self.energy_regen_per_step = round(regen * dt / QUANTUM) * QUANTUM
+        self.shield_regen_per_step = round(SHIELD_REGEN_RATE * dt / QUANTUM) * QUANTUM
 
     @partial(jax.jit, static_argnums=(0,))
     def reset(self, key):
@@ -165,55 +273,99 @@ def _blocked_attacks(self, state, attack):
     air_miss = self.unit_type_is_air[types[tgt]] & ~self.unit_type_hits_air[types]
     return (attack >= self.num_movement_actions) & (no_weapon | air_miss)
 
-def _world_step(self, key, state, actions):
-    "One SMAX world step on the health+shield pool, then shields absorb first and regenerate, then medivacs heal."
-    move, attack = actions
-    attack = jnp.where(_blocked_attacks(self, state, attack), 0, attack)
-    if not (self.has_shields or self.has_healers): return SMAX._world_step(self, key, state, (move, attack))
-    pool = state.unit_health + state.unit_shields
-    out = SMAX._world_step(self, key, state.replace(unit_health=pool), (move, attack))
-    damage = pool - out.unit_health                      # >= 0: SMAX's step only subtracts
-    shields = jnp.maximum(state.unit_shields - damage, 0.0)
-    health = out.unit_health - shields
-    since = jnp.where(damage > 0, 0.0, state.time_since_damage + self.time_per_step)
-    regen = (since >= SHIELD_REGEN_DELAY) & (health > 0)
-    shields = jnp.where(regen, jnp.minimum(shields + SHIELD_REGEN_RATE * self.time_per_step,
-                                           self.unit_type_shields[state.unit_types]), shields)
-    out = out.replace(unit_health=health, unit_shields=shields, time_since_damage=since)
-    return _heal(self, out) if self.has_healers else out
+def _in_reach(self, types, dist, tgt_types, ranges):
+    "Within `ranges` of the target: between edges (SC2) or centres (SMAX)."
+    extra = self.unit_type_radiuses[types] + self.unit_type_radiuses[tgt_types] if self.model.edge_ranges else 0.0
+    return dist < ranges[types] + extra
 
-def _heal(self, state):
-    "Each living medivac with energy heals the most damaged (lowest health fraction) healable ally in range."
-    types, pos, hp = state.unit_types, state.unit_positions, state.unit_health
-    alive, max_hp = hp > 0, self.unit_type_health[types]
-    rate = self.unit_type_heal_rates[types]
+def _enemy_heal_targets(self, state):
+    "Heuristic for medivacs without an agent: the most injured healable living teammate in sight (-1: none)."
+    types, hp, pos = state.unit_types, state.unit_health, state.unit_positions
+    frac = hp / self.unit_type_health[types]
     dist = jnp.linalg.norm(pos[:, None] - pos[None], axis=-1)
-    cand = ((state.unit_teams[:, None] == state.unit_teams[None]) & alive[None] & (hp < max_hp)[None]
-            & self.unit_type_healable[types][None] & (dist < self.unit_type_attack_ranges[types][:, None]))
-    target = jnp.argmin(jnp.where(cand, (hp / max_hp)[None], jnp.inf), axis=1)
+    ok = ((state.unit_teams[:, None] == state.unit_teams[None]) & state.unit_alive[None] & self.unit_type_healable[types][None]
+          & (dist < self.unit_type_sight_ranges[types][:, None]))
+    key = jnp.where(ok, frac[None] + 1e-3 * dist / self.map_width, jnp.inf)      # most injured first, then nearest
+    return jnp.where(ok.any(1), jnp.argmin(key, axis=1), -1)
+
+def _orders(self, state, attack):
+    "(target unit, firing?, healing?, walking?) per unit from its attack code: SC2's attack and heal orders."
+    types, pos, alive = state.unit_types, state.unit_positions, state.unit_alive
+    i = jnp.arange(self.num_agents)
+    ordered = attack >= self.num_movement_actions
+    healer = self.unit_type_heal_rates[types] > 0
+    ally = i < self.num_allies
+    heal_tgt = jnp.where(ally, jnp.where(ordered, attack - self.num_movement_actions, -1), _enemy_heal_targets(self, state))
+    tgt = jnp.where(healer, jnp.clip(heal_tgt, 0, self.num_agents - 1), _attack_targets(self, attack))
+    tt = types[tgt]
+    valid = alive & alive[tgt] & (tgt != i) & jnp.where(
+        healer, (heal_tgt >= 0) & (state.unit_teams[tgt] == state.unit_teams) & self.unit_type_healable[tt],
+        ordered & (self.unit_type_attacks[types] > 0) & (~self.unit_type_is_air[tt] | self.unit_type_hits_air[types]))
+    dist = jnp.linalg.norm(pos[tgt] - pos, axis=-1)
+    near = _in_reach(self, types, dist, tt, self.unit_type_weapon_ranges)
+    walk = valid & ~near & self.model.approach
+    return tgt, valid & near & ~healer, valid & near & healer, walk, (pos[tgt] - pos) / jnp.maximum(dist, 1e-6)[:, None]
+
+def _hits(self, state, fired, tgt):
+    "Shield and hit-point damage per unit from the attacks fired this game loop (SC2's per-hit rule, attacker order)."
+    n, types = self.num_agents, state.unit_types
+    on = jax.nn.one_hot(tgt, n, dtype=jnp.float32) * fired[:, None]                  # [attacker, target]
+    D = self.type_hit[types[:, None], types[None, :]] * on                           # damage per hit
+    H = self.unit_type_hits[types][:, None] * on                                     # hits
+    before = jnp.cumsum(D * H, axis=0) - D * H                                       # dealt by earlier attackers
+    S, armor = state.unit_shields[None], self.unit_type_armor[types][None]
+    to_shield, to_hp = jnp.zeros_like(D), jnp.zeros_like(D)
+    for h in range(self.max_hits):
+        act = H > h
+        absorbed = jnp.clip(S - (before + h * D), 0.0, D)
+        over = D - absorbed
+        to_shield += jnp.where(act, absorbed, 0.0)
+        to_hp += jnp.where(act & (over > 0), jnp.maximum(over - armor, MIN_DAMAGE), 0.0)
+    return to_shield.sum(0), to_hp.sum(0)
+
+def _world_step(self, key, state, actions):
+    "One game loop: SC2's orders and hits on top of SMAX's movement and cooldowns, then shields regenerate and medivacs heal."
+    move, attack = actions
+    tgt, fire, heal, walk, toward = _orders(self, state, attack)
+    move = jnp.where(walk[:, None], toward, move)
+    out = SMAX._world_step(self, key, state, (move, jnp.where(fire, attack, 0)))      # moves; cooldowns of those that fire
+    fired = fire & (state.unit_weapon_cooldowns <= 0.0)
+    to_shield, to_hp = _hits(self, state, fired, tgt)
+    shields = jnp.maximum(state.unit_shields - to_shield, 0.0)
+    health = jnp.maximum(state.unit_health - to_hp, 0.0)
+    since = jnp.where(to_shield + to_hp > 0, 0.0, state.time_since_damage + self.time_per_step)
+    regen = (since >= SHIELD_REGEN_DELAY) & (health > 0)
+    shields = jnp.where(regen, jnp.minimum(shields + self.shield_regen_per_step, self.unit_type_shields[state.unit_types]), shields)
+    out = out.replace(unit_health=health, unit_shields=shields, time_since_damage=since)
+    return _heal(self, out, heal, tgt)
+
+def _heal(self, state, heal, tgt):
+    "Each healing medivac with energy restores its target's hit points (capped at the maximum) and pays energy."
+    types, hp = state.unit_types, state.unit_health
     start, cap, regen, cost = MEDIVAC_ENERGY
-    amount = jnp.minimum(rate * self.time_per_step, state.unit_energy / cost)
-    amount = jnp.where(cand.any(1) & alive & (rate > 0), amount, 0.0)
-    hp = jnp.minimum(hp.at[target].add(amount), max_hp)
-    energy = jnp.where(rate > 0, jnp.minimum(state.unit_energy - amount * cost + regen * self.time_per_step, cap), 0.0)
-    return state.replace(unit_health=jnp.where(alive, hp, 0.0), unit_energy=energy)
+    room = self.unit_type_health[types][tgt] - hp[tgt]
+    amount = jnp.where(heal & (hp[tgt] > 0), jnp.minimum(jnp.minimum(self.heal_per_step[types], room),
+                                                       _quantize(state.unit_energy / cost)), 0.0)
+    hp = jnp.minimum(hp.at[tgt].add(amount), self.unit_type_health[types])
+    healer = self.unit_type_heal_rates[types] > 0
+    energy = jnp.where(healer, jnp.minimum(state.unit_energy - _quantize(amount * cost) + self.energy_regen_per_step, cap), 0.0)
+    return state.replace(unit_health=jnp.where(state.unit_health > 0, hp, 0.0), unit_energy=energy)
 
 def _push_units_away(self, state, firmness: float = 1.0):
-    "SMAX's collision resolution, except that static structures (velocity 0) are never pushed."
-    out = SMAX._push_units_away(self, state, firmness)
-    static = (self.unit_type_velocities[state.unit_types] == 0)[:, None]
-    return out.replace(unit_positions=jnp.where(static, state.unit_positions, out.unit_positions))
+    "Overlapping living units move apart, each by half the overlap; structures stay; air and ground do not collide."
+    types, pos = state.unit_types, state.unit_positions
+    gap = pos[:, None] - pos[None]
+    dist = jnp.linalg.norm(gap, axis=-1) + jnp.eye(self.num_agents)
+    air = self.unit_type_is_air[types]
+    touch = state.unit_alive[:, None] & state.unit_alive[None] & (air[:, None] == air[None])
+    overlap = jnp.where(touch, jax.nn.relu(self.unit_type_radiuses[types][:, None] + self.unit_type_radiuses[types][None] - dist), 0.0)
+    push = _quantize(gap / jnp.maximum(dist, 1e-6)[..., None] * (firmness * overlap / 2)[..., None], 2.0 ** -16).sum(1)
+    moves = state.unit_alive & (self.unit_type_velocities[types] > 0)
+    return state.replace(unit_positions=jnp.where(moves[:, None], pos + push, pos))
 
 M3SMAX._world_step, M3SMAX._push_units_away = _world_step, _push_units_away
 
 # %% ../nbs/01_envs.ipynb #3cd6c4d6
-def check_interface_fits(task: TaskSpec) -> TaskSpec:
-    "Refuse a task whose sides exceed the fixed interface's agent/enemy slots."
-    if task.n_allies > MAX_ALLIES or task.n_enemies > MAX_ENEMIES:
-        raise ValueError(f"map {task.map_name} has {task.n_allies} allies and {task.n_enemies} enemies; the fixed interface "
-                         f"holds at most MAX_ALLIES={MAX_ALLIES} allies and MAX_ENEMIES={MAX_ENEMIES} enemies")
-    return task
-
 def task_scenario(task: TaskSpec) -> Scenario:
     "SMAX `Scenario` for `task`: allies then enemies, each side in composition order, types indexed in UNIT_TYPES."
     check_interface_fits(task)
@@ -222,40 +374,14 @@ def task_scenario(task: TaskSpec) -> Scenario:
 
 class M3HeuristicEnemySMAX(HeuristicEnemySMAX):
     "`HeuristicEnemySMAX` over `M3SMAX` (the parent builds a plain SMAX inside; we swap ours in)."
-    def __init__(self, task: TaskSpec, stats: dict = UNIT_STATS, **kw):
+    def __init__(self, task: TaskSpec, model: UnitModel | str = "sc2", **kw):
+        model = get_unit_model(model)
+        check_model_covers(model, task)
         scenario = task_scenario(task)
         super().__init__(scenario=scenario, **kw)
-        self._env = M3SMAX(stats, scenario=scenario, max_steps=task.episode_limit, **kw)
+        self._env = M3SMAX(model, scenario=scenario, max_steps=task.episode_limit, **kw)
         self.heuristic_policy = create_heuristic_policy(self._env, 1, shoot=self.enemy_shoots, attack_mode=self.attack_mode)
         self.task = task
-
-# %% ../nbs/01_envs.ipynb #a7e7528a
-ENTITY_FEATURES = ("visible", "actionable", "distance", "rel_x", "rel_y", "health", "shield", "cooldown",
-                   *(f"type_{t}" for t in UNIT_TYPES))
-OWN_FEATURES = ("health", "shield", "energy", "cooldown", "pos_x", "pos_y", *(f"type_{t}" for t in UNIT_TYPES))
-MOVE_FEATURES = ("can_move_north", "can_move_south", "can_move_east", "can_move_west")
-STATE_UNIT_FEATURES = ("alive", "health", "shield", "energy", "cooldown", "pos_x", "pos_y", *(f"type_{t}" for t in UNIT_TYPES))
-N_ENTITY, N_OWN, N_STATE_UNIT = len(ENTITY_FEATURES), len(OWN_FEATURES), len(STATE_UNIT_FEATURES)
-
-OBS_DIM = len(MOVE_FEATURES) + MAX_ENEMIES * N_ENTITY + (MAX_ALLIES - 1) * N_ENTITY + N_OWN
-STATE_DIM = (MAX_ALLIES + MAX_ENEMIES) * N_STATE_UNIT + MAX_ALLIES * N_ACTIONS + 1
-
-def obs_layout() -> dict[str, slice]:
-    "Which slice of an observation holds what: move flags, enemy slots, ally slots, own features."
-    out, o = {"move": slice(0, 4)}, 4
-    for j in range(MAX_ENEMIES): out[f"enemy_{j}"] = slice(o, o + N_ENTITY); o += N_ENTITY
-    for k in range(MAX_ALLIES - 1): out[f"ally_{k}"] = slice(o, o + N_ENTITY); o += N_ENTITY
-    out["own"] = slice(o, o + N_OWN)
-    return out
-
-def state_layout() -> dict[str, slice]:
-    "Which slice of the global state holds what: ally units, enemy units, allies' last actions, time."
-    out, o = {}, 0
-    for i in range(MAX_ALLIES): out[f"ally_{i}"] = slice(o, o + N_STATE_UNIT); o += N_STATE_UNIT
-    for j in range(MAX_ENEMIES): out[f"enemy_{j}"] = slice(o, o + N_STATE_UNIT); o += N_STATE_UNIT
-    out["last_actions"] = slice(o, o + MAX_ALLIES * N_ACTIONS); o += MAX_ALLIES * N_ACTIONS
-    out["time"] = slice(o, o + 1)
-    return out
 
 # %% ../nbs/01_envs.ipynb #fbe203cb
 @struct.dataclass
@@ -263,7 +389,8 @@ class EnvState:
     "One environment's state: the SMAX game with its heuristic enemy, plus what the fixed interface adds."
     inner: object            # HeuristicEnemySMAX's state (an M3SMAX UnitState and the enemy policy state)
     last_actions: jax.Array  # int32 [MAX_ALLIES], the previous joint action in the fixed layout
-    ep_return: jax.Array     # float32 [], return so far (SMAC scale)
+    low_pool: jax.Array      # float32 [n_enemies], each enemy's lowest hit points + shields so far (what was paid)
+    paid: jax.Array          # float32 [], reward paid so far before scaling (damage + kill and win bonuses)
 
 # SMAC move actions 2..5 (north, south, east, west) as SMAX movement vectors; 0 (no-op) and 1 (stop) do not move
 _MOVE_VECS = jnp.array([[0, 0], [0, 0], [0, 1], [0, -1], [1, 0], [-1, 0]], jnp.float32)
@@ -280,17 +407,18 @@ def _pad(x, n, axis=0):
 
 # %% ../nbs/01_envs.ipynb #d8792aed
 class SMAXCore:
-    "The jitted, vmapped fixed-interface game of one map: `reset(key, B)` and `step(key, states, actions)`."
-    def __init__(self, task: TaskSpec | str):
+    "The jitted, vmapped fixed-interface game of one map and unit model: `reset(key, B)` and `step(key, states, actions)`."
+    def __init__(self, task: TaskSpec | str, unit_model: UnitModel | str = "sc2"):
         self.task = check_interface_fits(get_task(task))
-        self.env = M3HeuristicEnemySMAX(self.task)
+        self.model = get_unit_model(unit_model)
+        self.env = M3HeuristicEnemySMAX(self.task, self.model)
         self.smax = self.env._env
         self.A, self.E = self.task.n_allies, self.task.n_enemies
-        enemies = [UNIT_STATS[t] for t in self.task.unit_list("enemies")]
+        enemies = [self.model.stats[t] for t in self.task.unit_list("enemies")]
         # SMAC's max_reward: all enemy hit points and shields, a death bonus per enemy, the win bonus
         self.max_reward = sum(u.health + u.shield for u in enemies) + _REWARD_DEATH * self.E + _REWARD_WIN
 
-    def __repr__(self): return f"SMAXCore({self.task.map_name})"
+    def __repr__(self): return f"SMAXCore({self.task.map_name}, unit_model={self.model.name!r})"
 
     def _geometry(self, s):
         pos = s.unit_positions
@@ -298,7 +426,7 @@ class SMAXCore:
         return rel, jnp.linalg.norm(rel, axis=-1)
 
     def _avail(self, s, dist):
-        "Available actions [A, N_ACTIONS] of the real allies in SMAC's layout."
+        "Available actions [A, N_ACTIONS] in SMAC's layout, and the attack [A, E] and heal [A, A] parts."
         m, A = self.smax, self.A
         types, alive = s.unit_types, s.unit_alive
         me = types[:A]
@@ -307,11 +435,14 @@ class SMAXCore:
         size = jnp.array([m.map_width, m.map_height], jnp.float32)
         inside = jnp.all((nxt > 0.5) & (nxt < size - 0.5), axis=-1)   # SMAX kills units that touch a wall
         can_move = inside & alive[:A, None] & (step_len > 0)[:, None]
-        can_attack = (alive[:A, None] & alive[None, A:] & (dist[:, A:] < m.unit_type_attack_ranges[me][:, None])
-                      & (m.unit_type_attacks[me] > 0)[:, None]
+        near = dist < m.unit_type_avail_ranges[me][:, None]           # SMAC: within shoot range 6 (sc2 model)
+        can_attack = (alive[:A, None] & alive[None, A:] & near[:, A:] & (m.unit_type_attacks[me] > 0)[:, None]
                       & (~m.unit_type_is_air[types[A:]][None] | m.unit_type_hits_air[me][:, None]))
-        return jnp.concatenate([~alive[:A, None], alive[:A, None], can_move, can_attack,
-                                jnp.zeros((A, MAX_ENEMIES - self.E), bool)], axis=1)
+        healer = m.unit_type_heal_rates[me] > 0
+        can_heal = (healer[:, None] & alive[:A, None] & alive[None, :A] & near[:, :A] & m.unit_type_healable[me][None]
+                    & ~jnp.eye(A, dtype=bool))
+        targets = jnp.where(healer[:, None], _pad(can_heal, MAX_ENEMIES, 1), _pad(can_attack, MAX_ENEMIES, 1))
+        return jnp.concatenate([~alive[:A, None], alive[:A, None], can_move, targets], axis=1), can_attack, can_heal
 
 # %% ../nbs/01_envs.ipynb #bbcb8a92
 from fastcore.basics import patch
@@ -330,14 +461,12 @@ def _observe(self: SMAXCore, es: EnvState):
     m, A, s = self.smax, self.A, es.inner.state
     types, alive, me = s.unit_types, s.unit_alive, s.unit_types[: self.A]
     rel, dist = self._geometry(s)
-    avail = self._avail(s, dist)
-    sight = m.unit_type_sight_ranges[me][:, None]
+    avail, can_attack, can_heal = self._avail(s, dist)
+    sight = m.unit_type_obs_sight[me][:, None]
     visible = (dist < sight) & alive[None] & alive[:A, None]
     hp, sh, cd = self._unit_fractions(s)
     onehot = jax.nn.one_hot(types, N_UNIT_TYPES)
-    heals = ((m.unit_type_heal_rates[me] > 0)[:, None] & m.unit_type_healable[types[:A]][None]
-             & (dist[:, :A] < m.unit_type_attack_ranges[me][:, None]) & ~jnp.eye(A, dtype=bool))
-    actionable = jnp.concatenate([heals, avail[:, N_MOVE_ACTIONS:N_MOVE_ACTIONS + self.E]], axis=1)
+    actionable = jnp.concatenate([can_heal, can_attack], axis=1)
     per_unit = jnp.concatenate([hp[:, None], sh[:, None], cd[:, None], onehot], axis=1)          # [n, 3 + 8]
     ent = jnp.concatenate([visible[..., None], actionable[..., None], (dist / sight)[..., None], rel / sight[..., None],
                            jnp.broadcast_to(per_unit[None], (A, *per_unit.shape))], axis=-1) * visible[..., None]
@@ -370,8 +499,9 @@ def _world_state(self: SMAXCore, es: EnvState):
 def _reset_one(self: SMAXCore, key) -> EnvState:
     "A fresh episode."
     _, inner = self.env.reset(key)
+    s = inner.state
     return _strong(EnvState(inner=inner, last_actions=jnp.zeros((MAX_ALLIES,), jnp.int32),
-                            ep_return=jnp.zeros((), jnp.float32)))
+                            low_pool=(s.unit_health + s.unit_shields)[self.A:], paid=jnp.zeros((), jnp.float32)))
 
 @patch
 def _enemy_actions(self: SMAXCore, key, es: EnvState):
@@ -395,16 +525,14 @@ def _enemy_actions(self: SMAXCore, key, es: EnvState):
 
 @patch
 def _world_steps(self: SMAXCore, key, s, actions):
-    "SMAX's `world_steps_per_env_step` sub-steps; also returns the hit points + shields the enemies lost."
-    m, A = self.smax, self.A
+    "SMAX's `world_steps_per_env_step` sub-steps (game loops): SC2's attacks, wall deaths, collisions."
+    m = self.smax
     def sub_step(st, k):
-        before = (st.unit_health + st.unit_shields)[A:]
         st = m._world_step(k, st, actions)
         st = m._update_dead_agents(m._kill_agents_touching_walls(st))
-        st = m._push_units_away(st.replace(unit_shields=jnp.where(st.unit_alive, st.unit_shields, 0.0)))
-        return st, jnp.maximum(before - (st.unit_health + st.unit_shields)[A:], 0.0).sum()
-    s, lost = jax.lax.scan(sub_step, s, jax.random.split(key, m.world_steps_per_env_step))
-    return s.replace(prev_movement_actions=actions[0], prev_attack_actions=actions[1]), lost.sum()
+        return m._push_units_away(st.replace(unit_shields=jnp.where(st.unit_alive, st.unit_shields, 0.0))), None
+    s, _ = jax.lax.scan(sub_step, s, jax.random.split(key, m.world_steps_per_env_step))
+    return s.replace(prev_movement_actions=actions[0], prev_attack_actions=actions[1])
 
 # %% ../nbs/01_envs.ipynb #f0d952d6
 @patch
@@ -417,7 +545,7 @@ def _step_one(self: SMAXCore, key, es: EnvState, actions, auto_reset: bool = Tru
     e_move, e_attack = m._decode_discrete_actions(enemy)
     move = jnp.concatenate([jnp.where((a < N_MOVE_ACTIONS)[:, None], _MOVE_VECS[jnp.clip(a, 0, N_MOVE_ACTIONS - 1)], 0.0), e_move])
     attack = jnp.concatenate([jnp.where(a >= N_MOVE_ACTIONS, a - N_MOVE_ACTIONS + m.num_movement_actions, 0), e_attack])
-    s1, enemy_loss = self._world_steps(k_world, s, (move, attack.astype(jnp.int32)))
+    s1 = self._world_steps(k_world, s, (move, attack.astype(jnp.int32)))
     # SMAC's outcome: a side is beaten when none of its units with a weapon lives (a lone medivac does not fight on)
     fights = s1.unit_alive & (m.unit_type_attacks[s1.unit_types] > 0)
     allies_beaten, enemies_beaten = ~fights[:A].any(), ~fights[A:].any()
@@ -426,10 +554,15 @@ def _step_one(self: SMAXCore, key, es: EnvState, actions, auto_reset: bool = Tru
     truncated = (t >= self.task.episode_limit) & ~(allies_beaten | enemies_beaten)
     done = allies_beaten | enemies_beaten | truncated
     killed = (s.unit_alive[A:] & ~s1.unit_alive[A:]).sum()
-    reward = (enemy_loss + _REWARD_DEATH * killed + _REWARD_WIN * won) * (_REWARD_SCALE / self.max_reward)
+    pool = jnp.where(s1.unit_alive[A:], (s1.unit_health + s1.unit_shields)[A:], 0.0)
+    low = jnp.minimum(es.low_pool, pool)                          # damage pays only below each enemy's lowest so far
+    paid = (es.low_pool - low).sum() + _REWARD_DEATH * killed + _REWARD_WIN * won      # exact: multiples of QUANTUM
+    scale = _REWARD_SCALE / self.max_reward
+    reward = paid * scale
+    total = es.paid + paid
     stepped = EnvState(inner=es.inner.replace(state=s1.replace(step=t, done=done), enemy_policy_state=policy_state),
-                       last_actions=actions.astype(jnp.int32), ep_return=es.ep_return + reward)
-    info = jnp.stack([reward, done, won, truncated, stepped.ep_return, t]).astype(jnp.float32)
+                       last_actions=actions.astype(jnp.int32), low_pool=low, paid=total)
+    info = jnp.stack([reward, done, won, truncated, jnp.minimum(total * scale, _REWARD_SCALE), t]).astype(jnp.float32)
     final_state = self._world_state(stepped)
     nxt = stepped
     if auto_reset: nxt = jax.tree.map(lambda r, x: jnp.where(done, r, x), self._reset_one(k_reset), stepped)
@@ -455,13 +588,14 @@ SMAXCore.step = jax.jit(_core_step, static_argnums=(0, 4))
 INFO_COLUMNS = ("reward", "done", "battle_won", "truncated", "episode_return", "episode_length")
 
 # %% ../nbs/01_envs.ipynb #8e978643
-_CORES: dict[str, SMAXCore] = {}
+_CORES: dict[tuple, SMAXCore] = {}
 
-def get_core(task: TaskSpec | str) -> SMAXCore:
-    "The (cached) jitted game of `task`: one per map, so compiled programs are reused across envs."
-    task = check_interface_fits(get_task(task))
-    if task.map_name not in _CORES or _CORES[task.map_name].task != task: _CORES[task.map_name] = SMAXCore(task)
-    return _CORES[task.map_name]
+def get_core(task: TaskSpec | str, unit_model: UnitModel | str = "sc2") -> SMAXCore:
+    "The (cached) jitted game of `task` under `unit_model`: one per map and model, so compiled programs are reused."
+    task, model = check_interface_fits(get_task(task)), get_unit_model(unit_model)
+    key = (task.map_name, model.name)
+    if key not in _CORES or _CORES[key].task != task or _CORES[key].model != model: _CORES[key] = SMAXCore(task, model)
+    return _CORES[key]
 
 warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
 
@@ -469,21 +603,20 @@ def _torch(x) -> torch.Tensor:
     "A JAX CPU array as a torch tensor without copying (one np.asarray + torch.from_numpy)."
     return torch.from_numpy(np.asarray(x))
 
-ACTION_NAMES = ("no-op", "stop", "move north", "move south", "move east", "move west",
-                *(f"attack enemy {j}" for j in range(MAX_ENEMIES)))
-
 # %% ../nbs/01_envs.ipynb #c1fa3efa
 class BatchedEnv:
     "`num_envs` environments of one map stepped together behind the fixed interface; finished episodes auto-reset."
     def __init__(self, task: TaskSpec | str, num_envs: int = 1, seed: int = 0,
-                 check_actions: bool = True):  # refuse unavailable actions (costs a gather per step)
+                 check_actions: bool = True,           # refuse unavailable actions (costs a gather per step)
+                 unit_model: UnitModel | str = "sc2"):  # 'sc2' (StarCraft II's numbers) or 'smax' (JaxMARL's)
         if int(num_envs) < 1: raise ValueError(f"num_envs must be >= 1, found {num_envs}")
-        self._core = get_core(task)
+        self._core = get_core(task, unit_model)
+        self.unit_model = self._core.model.name
         self.task, self.num_envs, self.seed, self.check_actions = self._core.task, int(num_envs), int(seed), check_actions
         self.agent_mask = torch.arange(MAX_ALLIES) < self.task.n_allies
         self._key, self._states, self._avail = jax.random.PRNGKey(self.seed), None, None
 
-    def __repr__(self): return f"BatchedEnv({self.task.map_name!r}, num_envs={self.num_envs}, seed={self.seed})"
+    def __repr__(self): return f"BatchedEnv({self.task.map_name!r}, num_envs={self.num_envs}, seed={self.seed}, unit_model={self.unit_model!r})"
 
     def get_env_info(self) -> dict:
         "SMAC's `get_env_info`: real agent count, the fixed interface's shapes, the map's episode limit."
@@ -503,26 +636,6 @@ class BatchedEnv:
         return _torch(obs), _torch(state), self._avail
 
 # %% ../nbs/01_envs.ipynb #fd00c1c4
-def check_joint_actions(actions: torch.Tensor,   # [B, MAX_ALLIES] integer joint action
-                        avail: torch.Tensor,     # bool [B, MAX_ALLIES, N_ACTIONS] of the current step
-                        map_name: str,           # named in the error
-                        check_avail: bool = True) -> None:   # False: shape and dtype only
-    "Raise if a joint action has the wrong shape or dtype, or (with `check_avail`) an out-of-range or unavailable action."
-    B = avail.shape[0]
-    if tuple(actions.shape) != (B, MAX_ALLIES) or actions.is_floating_point():
-        raise ValueError(f"actions must be an integer tensor of shape ({B}, {MAX_ALLIES}) on map "
-                         f"{map_name}, found {actions.dtype} {tuple(actions.shape)}")
-    if not check_avail: return
-    bad = (actions < 0) | (actions >= N_ACTIONS)
-    if not bad.any(): bad = ~avail.gather(2, actions.long().unsqueeze(-1)).squeeze(-1)
-    if bad.any():
-        b, i = (int(v) for v in bad.nonzero()[0])
-        a = int(actions[b, i])
-        allowed = [ACTION_NAMES[k] for k in avail[b, i].nonzero().flatten().tolist()]
-        raise ValueError(f"map {map_name}: agent {i} (env {b}) chose action {a} "
-                         f"({ACTION_NAMES[a] if 0 <= a < N_ACTIONS else 'out of range'}), which is unavailable; "
-                         f"available: {allowed}")
-
 @patch
 def _check(self: BatchedEnv, actions) -> np.ndarray:
     "Validate a joint action [B, MAX_ALLIES] against shape, range and the availability mask; int32 numpy out."
@@ -548,15 +661,16 @@ def step(self: BatchedEnv, actions,
 def snapshot(self: BatchedEnv) -> dict:
     "The batch's RNG key, world states and availability mask as torch tensors (weights_only-safe)."
     if self._states is None: raise RuntimeError(f"{self}: call reset() before snapshot()")
-    return {"map": self.task.map_name, "num_envs": self.num_envs,
+    return {"map": self.task.map_name, "num_envs": self.num_envs, "unit_model": self.unit_model,
             "jax_leaves": [torch.from_numpy(np.array(x)) for x in jax.tree_util.tree_leaves((self._key, self._states))],
             "avail": self._avail.clone()}
 
 @patch
 def restore(self: BatchedEnv, snap: dict) -> None:
     "Put a `snapshot` of an environment of the same map and batch size back into this one."
-    if (snap["map"], snap["num_envs"]) != (self.task.map_name, self.num_envs):
-        raise ValueError(f"snapshot of map {snap['map']!r} with {snap['num_envs']} envs does not fit {self!r}")
+    if (snap["map"], snap["num_envs"], snap.get("unit_model", "smax")) != (self.task.map_name, self.num_envs, self.unit_model):
+        raise ValueError(f"snapshot of map {snap['map']!r} with {snap['num_envs']} envs (unit model "
+                         f"{snap.get('unit_model', 'smax')!r}) does not fit {self!r}")
     if self._states is None: self.reset()
     leaves, treedef = jax.tree_util.tree_flatten((self._key, self._states))
     expected, found = [tuple(a.shape) for a in leaves], [tuple(np.shape(b)) for b in snap["jax_leaves"]]
@@ -567,17 +681,7 @@ def restore(self: BatchedEnv, snap: dict) -> None:
     self._avail = snap["avail"].clone()
 
 # %% ../nbs/01_envs.ipynb #f87a917b
-def make_env(map_name: str | TaskSpec,  # a registered task (m3_nb.cmg.known_tasks()) or a TaskSpec
-             num_envs: int = 1,         # environments stepped together
-             seed: int = 0,             # same seed, same actions -> same trajectory
-             backend: str = "smax",     # 'smax' (embedded) or 'smac' (StarCraft II, optional extra; see 01b_smac)
-             **kw) -> BatchedEnv:
-    "The suite's environment for `map_name`, behind the fixed cross-task interface."
-    if backend == "smax": return BatchedEnv(map_name, num_envs=num_envs, seed=seed, **kw)
-    if backend == "smac":
-        from m3_nb.smac import SMACBatchedEnv
-        return SMACBatchedEnv(map_name, num_envs=num_envs, seed=seed, **kw)
-    raise ValueError(f"unknown backend {backend!r}; known backends: 'smax', 'smac'")
+register_backend("smax", BatchedEnv)     # make_env (m3_nb.interface) builds this backend by default
 
 # %% ../nbs/01_envs.ipynb #33775d05
 _ENEMIES = slice(4, 4 + MAX_ENEMIES * N_ENTITY)
@@ -598,34 +702,69 @@ def _move_toward(vec, avail, fallback: int):
     return torch.where(torch.isfinite(score.max(-1).values), best, torch.full_like(best, fallback))
 
 # %% ../nbs/01_envs.ipynb #55d52f4f
-def attack_nearest_actions(obs: torch.Tensor,    # float [..., OBS_DIM] in the fixed layout
-                           avail: torch.Tensor   # bool [..., N_ACTIONS]
+_OWN_COOLDOWN = _OWN.start + OWN_FEATURES.index("cooldown")
+_ALLY_IDS = (torch.arange(MAX_ALLIES - 1)[None] + (torch.arange(MAX_ALLIES - 1)[None] >= torch.arange(MAX_ALLIES)[:, None]))
+
+def _nearest_enemy(obs):
+    "Distance (in sight-range units; inf if none seen) and relative position of each agent's nearest visible enemy."
+    ent = obs[..., _ENEMIES].unflatten(-1, (MAX_ENEMIES, N_ENTITY))
+    seen = ent[..., 0] > 0
+    near = ent[..., 2].masked_fill(~seen, torch.inf).argmin(-1, keepdim=True)
+    dist = ent[..., 2].masked_fill(~seen, torch.inf).gather(-1, near).squeeze(-1)
+    return dist, ent[..., 3:5].gather(-2, near[..., None].expand(*near.shape, 2)).squeeze(-2)
+
+def _healer_actions(obs, avail):
+    "A medivac's action: heal the most injured ally it can heal (6 + agent id), else follow the nearest visible ally."
+    allies = obs[..., _ALLIES].unflatten(-1, (MAX_ALLIES - 1, N_ENTITY))
+    ids = _ALLY_IDS.expand(*avail.shape[:-1], MAX_ALLIES - 1)
+    can = avail[..., N_MOVE_ACTIONS:N_MOVE_ACTIONS + MAX_ALLIES].gather(-1, ids)
+    hp = allies[..., 5]
+    hurt = can & (allies[..., 0] > 0) & (hp < 1)
+    heal = ids.gather(-1, hp.masked_fill(~hurt, torch.inf).argmin(-1, keepdim=True)).squeeze(-1) + N_MOVE_ACTIONS
+    seen = allies[..., 0] > 0
+    near = allies[..., 2].masked_fill(~seen, torch.inf).argmin(-1, keepdim=True)
+    dist = allies[..., 2].gather(-1, near).squeeze(-1)
+    vec = allies[..., 3:5].gather(-2, near[..., None].expand(*near.shape, 2)).squeeze(-2)
+    follow = torch.where(seen.any(-1) & (dist > 0.25), _move_toward(vec, avail, 1), torch.ones_like(heal))
+    return torch.where(hurt.any(-1), heal, follow)
+
+def attack_nearest_actions(obs: torch.Tensor,    # float [..., MAX_ALLIES, OBS_DIM] in the fixed layout
+                           avail: torch.Tensor   # bool [..., MAX_ALLIES, N_ACTIONS]
                            ) -> torch.Tensor:
     "Scripted policy: attack the nearest attackable enemy, else walk toward the nearest visible one, else east."
     ent = obs[..., _ENEMIES].unflatten(-1, (MAX_ENEMIES, N_ENTITY))
     can = avail[..., N_MOVE_ACTIONS:]
-    dist = ent[..., 2].masked_fill(~can, torch.inf)
-    attack = dist.argmin(-1) + N_MOVE_ACTIONS
-    seen = ent[..., 0] > 0
-    near = ent[..., 2].masked_fill(~seen, torch.inf).argmin(-1, keepdim=True)
-    toward = ent[..., 3:5].gather(-2, near[..., None].expand(*near.shape, 2)).squeeze(-2)
+    attack = ent[..., 2].masked_fill(~can, torch.inf).argmin(-1) + N_MOVE_ACTIONS
+    dist, toward = _nearest_enemy(obs)
     east = torch.tensor([1.0, 0.0]).expand_as(toward)
-    act = _move_toward(torch.where(seen.any(-1, keepdim=True), toward, east), avail, fallback=1)
-    # a healer has no weapon: it follows the nearest visible ally and stops beside it
-    allies = obs[..., _ALLIES].unflatten(-1, (MAX_ALLIES - 1, N_ENTITY))
-    a_seen = allies[..., 0] > 0
-    a_near = allies[..., 2].masked_fill(~a_seen, torch.inf).argmin(-1, keepdim=True)
-    a_dist = allies[..., 2].gather(-1, a_near).squeeze(-1)
-    a_vec = allies[..., 3:5].gather(-2, a_near[..., None].expand(*a_near.shape, 2)).squeeze(-2)
-    healer = obs[..., _OWN][..., 6 + UNIT_TYPES.index("medivac")] > 0
-    follow = torch.where(a_seen.any(-1) & (a_dist > 0.25), _move_toward(a_vec, avail, 1), torch.ones_like(act))
-    act = torch.where(healer, follow, act)
+    act = _move_toward(torch.where(torch.isfinite(dist)[..., None], toward, east), avail, fallback=1)
     act = torch.where(can.any(-1), attack, act)
+    healer = obs[..., _OWN][..., 6 + UNIT_TYPES.index("medivac")] > 0
+    act = torch.where(healer, _healer_actions(obs, avail), act)
     return torch.where(avail[..., 1], act, torch.zeros_like(act))    # dead or padded agents: no-op
 
 def attack_nearest(obs, avail, reset=None) -> torch.Tensor:
     "`attack_nearest_actions` as a policy callable `(obs, avail, reset) -> actions` (what data collection takes)."
     return attack_nearest_actions(obs, avail)
+
+# %% ../nbs/01_envs.ipynb #4d353bf8
+def kiting_actions(obs: torch.Tensor,      # float [..., MAX_ALLIES, OBS_DIM]
+                   avail: torch.Tensor,    # bool [..., MAX_ALLIES, N_ACTIONS]
+                   danger: float = 0.3,    # run from an enemy closer than this fraction of the sight range
+                   kite: float = 0.7       # while cooling down, back off from an enemy closer than this fraction
+                   ) -> torch.Tensor:
+    "Scripted policy: attack-nearest when the weapon is ready; retreat from the nearest enemy while it cools down."
+    act = attack_nearest_actions(obs, avail)
+    dist, toward = _nearest_enemy(obs)
+    cooling = obs[..., _OWN_COOLDOWN] > 0
+    healer = obs[..., _OWN][..., 6 + UNIT_TYPES.index("medivac")] > 0
+    flee = _move_toward(-toward, avail, fallback=-1)
+    retreat = ~healer & (flee >= 0) & ((dist < danger) | (cooling & (dist < kite)))
+    return torch.where(retreat & avail[..., 1], flee, act)
+
+def kiting(obs, avail, reset=None) -> torch.Tensor:
+    "`kiting_actions` as a policy callable `(obs, avail, reset) -> actions`."
+    return kiting_actions(obs, avail)
 
 # %% ../nbs/01_envs.ipynb #f272a166
 def run_episodes(env: BatchedEnv,
@@ -647,8 +786,8 @@ def run_episodes(env: BatchedEnv,
 # %% ../nbs/01_envs.ipynb #d1c8af2d
 class SMACStyleEnv:
     "SMAC's `StarCraft2Env` API (reset/step/get_obs/get_state/get_avail_actions/get_env_info) on one SMAX environment."
-    def __init__(self, map_name: str | TaskSpec, seed: int = 0):
-        self._env = BatchedEnv(map_name, num_envs=1, seed=seed)
+    def __init__(self, map_name: str | TaskSpec, seed: int = 0, unit_model: UnitModel | str = "sc2"):
+        self._env = BatchedEnv(map_name, num_envs=1, seed=seed, unit_model=unit_model)
         self.task, self.n_agents = self._env.task, self._env.task.n_allies
         self.n_actions, self.episode_limit = N_ACTIONS, self._env.task.episode_limit
         self._out, self._ended = None, True

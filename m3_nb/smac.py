@@ -13,19 +13,18 @@ import numpy as np
 import torch
 
 from .cmg import UNIT_TYPES, TaskSpec, get_task
-from .envs import (MAX_ALLIES, N_ACTIONS, N_MOVE_ACTIONS, OBS_DIM, STATE_DIM, N_ENTITY, obs_layout, state_layout,
-                        check_interface_fits, check_joint_actions)
+from .interface import (MAX_ALLIES, N_ACTIONS, N_MOVE_ACTIONS, OBS_DIM, STATE_DIM, N_ENTITY, SMAC_SIGHT_RANGE,
+                             obs_layout, state_layout, check_interface_fits, check_joint_actions)
 
 # %% auto #0
-__all__ = ['SMAC_TYPE_BITS', 'SMAC_SIGHT_RANGE', 'SMACLayout', 'smac_layout', 'translate_obs', 'translate_state',
-           'translate_avail', 'translate_actions', 'SMACBatchedEnv']
+__all__ = ['SMAC_TYPE_BITS', 'SMACLayout', 'smac_layout', 'translate_obs', 'translate_state', 'translate_avail',
+           'translate_actions', 'SMACBatchedEnv']
 
 # %% ../nbs/01b_smac.ipynb #5090ff6d
 # unit-type bit order per SMAC map_type (get_unit_type_id). Only MMM among the paper's maps has bits; SMAC's
 # "stalkers_and_zealots" maps order the bits differently for allies (stalker, zealot) and enemies (zealot, stalker),
 # so they are refused rather than guessed.
 SMAC_TYPE_BITS = {"MMM": ("marauder", "marine", "medivac")}
-SMAC_SIGHT_RANGE = 9.0
 
 @dataclass(frozen=True)
 class SMACLayout:
@@ -179,15 +178,14 @@ def translate_state(lay: SMACLayout, state: np.ndarray) -> np.ndarray:
     if lay.state_timestep_number: out[L["time"]] = state[-1]
     return out
 
-def translate_avail(lay: SMACLayout, avail, medivac: np.ndarray | None = None) -> np.ndarray:
-    "SMAC availability [n_agents, 6 + n_enemies] -> ours [MAX_ALLIES, N_ACTIONS]; medivac heal actions masked."
+def translate_avail(lay: SMACLayout, avail) -> np.ndarray:
+    "SMAC availability [n_agents, 6 + n_enemies] -> ours [MAX_ALLIES, N_ACTIONS] (a medivac's 6 + j heals ally j in both)."
     avail = np.asarray(avail, bool)
     if avail.shape != (lay.n_agents, lay.n_actions):
         raise ValueError(f"SMAC avail has shape {avail.shape}, layout expects {(lay.n_agents, lay.n_actions)}")
     out = np.zeros((MAX_ALLIES, N_ACTIONS), bool)
     out[lay.n_agents:, 0] = True
     out[: lay.n_agents, : lay.n_actions] = avail
-    if medivac is not None: out[: lay.n_agents][np.asarray(medivac, bool), N_MOVE_ACTIONS:] = False
     return out
 
 def translate_actions(lay: SMACLayout, actions) -> list[int]:
@@ -227,9 +225,7 @@ class SMACBatchedEnv:
 
     def _observe(self, env):
         lay = self.layout
-        obs = translate_obs(lay, np.stack(env.get_obs()))
-        medivac = obs[: lay.n_agents, obs_layout()["own"].start + 6 + UNIT_TYPES.index("medivac")] > 0
-        return obs, translate_state(lay, env.get_state()), translate_avail(lay, env.get_avail_actions(), medivac)
+        return translate_obs(lay, np.stack(env.get_obs())), translate_state(lay, env.get_state()), translate_avail(lay, env.get_avail_actions())
 
     def _stack(self, rows):
         obs, state, avail = (torch.from_numpy(np.stack(x)) for x in zip(*rows))
