@@ -1,14 +1,16 @@
 """Benchmark (not a test): environment steps per second of m3_nb.envs against SMAX's own jitted, vmapped step.
 
 For each map and batch size B it measures, in the same process and on the same machine:
-  raw     JaxMARL's HeuristicEnemySMAX.step (with its own auto-reset) under jax.jit(jax.vmap(...)) on the
-          map's SMAX scenario with actions already on the device: the ceiling, no Python or torch in the loop;
+  raw     JaxMARL's HeuristicEnemySMAX.step (with its own auto-reset) under jax.jit(jax.vmap(...)) with SMAX's own
+          unit stats, on a scenario with the map's unit counts (types SMAX lacks stand in as SMAX types: medivac ->
+          marine, spine crawler -> hydralisk) and actions already on the device: the ceiling, no Python or torch;
   random  m3_nb.envs.make_env(...).step with uniformly random available actions drawn in torch;
   policy  the same with a torch MLP actor (OBS_DIM -> 64 -> 64 -> N_ACTIONS, masked sampling) choosing the actions
           of the map's real agents (slots 0..n_agents-1, as MAPPO runs it; padded slots take the no-op).
-Ratios are env-steps/s over raw's. Target: policy >= 0.7x raw at B=512 on 3m.
+Ratios are env-steps/s over raw's. Target (issue 11): policy >= 0.7x raw at B=512 on 3m and MMM2, with the SC2
+unit model's mechanics (armour, bonus, multi-hit, shields, chosen healing, capped reward; `--unit-model`).
 
-    .venv/bin/python benchmarks/env_speed.py [--maps 3m 8m] [--batches 1 64 512] [--seconds 3] [--out results/benchmarks/env_speed.md]
+    .venv/bin/python benchmarks/env_speed.py [--maps 3m MMM2] [--batches 1 64 512] [--seconds 3] [--unit-model sc2] [--out results/benchmarks/env_speed.md]
 
 Threads: torch.set_num_threads(1); JAX uses what XLA's CPU client takes (set XLA_FLAGS to pin it if needed).
 """
@@ -18,12 +20,22 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from m3_nb.envs import make_env, get_core, random_actions, OBS_DIM, N_ACTIONS, MAX_ALLIES, _quiet_stdout
+from m3_nb.cmg import UNIT_TYPES, get_task
+from m3_nb.envs import make_env, random_actions, OBS_DIM, N_ACTIONS, MAX_ALLIES, _quiet_stdout, WORLD_VERSION
 
 import jax
 import jax.numpy as jnp
 with _quiet_stdout():
-    from jaxmarl.environments.smax import HeuristicEnemySMAX, map_name_to_scenario
+    from jaxmarl.environments.smax import HeuristicEnemySMAX, Scenario
+
+_SMAX_STAND_IN = {"medivac": "marine", "spine_crawler": "hydralisk"}   # SMAX has six types: same unit count, SMAX types
+
+
+def smax_scenario(map_name: str) -> Scenario:
+    "SMAX scenario with the map's unit counts, in SMAX's own six types."
+    task = get_task(map_name)
+    names = [_SMAX_STAND_IN.get(t, t) for t in task.unit_list("allies") + task.unit_list("enemies")]
+    return Scenario(jnp.array([UNIT_TYPES.index(t) for t in names], jnp.uint8), task.n_allies, task.n_enemies, False, False)
 
 
 def time_loop(step, seconds: float, min_iters: int = 5) -> float:
@@ -37,7 +49,7 @@ def time_loop(step, seconds: float, min_iters: int = 5) -> float:
 
 def raw_smax(map_name: str, B: int, seconds: float) -> float:
     "Env-steps/s of SMAX's own HeuristicEnemySMAX step, jitted and vmapped (the ceiling)."
-    env = HeuristicEnemySMAX(scenario=map_name_to_scenario(map_name))
+    env = HeuristicEnemySMAX(scenario=smax_scenario(map_name))
     keys = jax.random.split(jax.random.PRNGKey(0), B)
     _, states = jax.jit(jax.vmap(env.reset))(keys)
     n_act = env.action_spaces[env.agents[0]].n
@@ -63,9 +75,9 @@ class MLPActor(torch.nn.Module):
     def forward(self, obs, avail): return self.net(obs).masked_fill(~avail, -1e9)
 
 
-def ours(map_name: str, B: int, seconds: float, policy: str) -> float:
+def ours(map_name: str, B: int, seconds: float, policy: str, unit_model: str = "sc2") -> float:
     "Env-steps/s of m3_nb.envs with random actions or a torch MLP actor choosing them."
-    env, g = make_env(map_name, num_envs=B, seed=0), torch.Generator().manual_seed(0)
+    env, g = make_env(map_name, num_envs=B, seed=0, unit_model=unit_model), torch.Generator().manual_seed(0)
     actor, N = MLPActor(), int(env.agent_mask.sum())
     acts = torch.zeros(B, MAX_ALLIES, dtype=torch.long)
     box = {}
@@ -83,28 +95,31 @@ def ours(map_name: str, B: int, seconds: float, policy: str) -> float:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--maps", nargs="+", default=["3m", "8m"])
+    p.add_argument("--maps", nargs="+", default=["3m", "MMM2"])
     p.add_argument("--batches", nargs="+", type=int, default=[1, 64, 512])
     p.add_argument("--seconds", type=float, default=3.0, help="timed seconds per measurement")
+    p.add_argument("--unit-model", default="sc2", help="m3_nb.envs unit model: sc2 (default) or smax")
     p.add_argument("--out", default=None, help="also write the table (markdown) here")
     a = p.parse_args()
     torch.set_num_threads(1)
     head = (f"env-steps/s, {time.strftime('%Y-%m-%d %H:%M')} on {platform.machine()} with {os.cpu_count()} cores "
             f"(load average {os.getloadavg()[0]:.1f} at start); jax {jax.__version__} ({jax.devices()[0].platform}), "
-            f"torch {torch.__version__} with {torch.get_num_threads()} thread; {a.seconds} s per measurement")
+            f"torch {torch.__version__} with {torch.get_num_threads()} thread; {a.seconds} s per measurement; "
+            f"ours: unit model {a.unit_model!r}, world {WORLD_VERSION}. The machine is shared (see the load averages): "
+            f"ratios are measured in one process, back to back, but absolute rates are noisy")
     lines = [head, "", "| map | B | raw SMAX/s | random/s | random ratio | policy/s | policy ratio |", "|---|---|---|---|---|---|---|"]
     print(head)
     for m in a.maps:
         for B in a.batches:
             raw = raw_smax(m, B, a.seconds)
-            rnd = ours(m, B, a.seconds, "random")
-            pol = ours(m, B, a.seconds, "policy")
+            rnd = ours(m, B, a.seconds, "random", a.unit_model)
+            pol = ours(m, B, a.seconds, "policy", a.unit_model)
             lines.append(f"| {m} | {B} | {raw:.0f} | {rnd:.0f} | {rnd / raw:.2f} | {pol:.0f} | {pol / raw:.2f} |")
             print(lines[-1], flush=True)
     lines.append(f"\n(load average {os.getloadavg()[0]:.1f} at the end)")
     if a.out:
-        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.out).write_text("\n".join(lines) + "\n")
+        from m3_nb.io import atomic_write
+        with atomic_write(a.out) as f: f.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -29,11 +29,11 @@ __all__ = ['JAX_CACHE_DIR', 'ATTRIBUTES', 'UNIT_MODELS', 'UNIT_STATS', 'WORLD_VE
            'MEDIVAC_ENERGY', 'MIN_DAMAGE', 'QUANTUM', 'INFO_COLUMNS', 'UnitStats', 'UnitModel', 'get_unit_model',
            'check_model_covers', 'unit_table', 'UnitState', 'M3SMAX', 'task_scenario', 'M3HeuristicEnemySMAX',
            'EnvState', 'SMAXCore', 'get_core', 'BatchedEnv', 'random_actions', 'attack_nearest_actions',
-           'attack_nearest', 'kiting_actions', 'kiting', 'run_episodes', 'SMACStyleEnv', 'MAX_ALLIES', 'MAX_ENEMIES',
-           'N_UNIT_TYPES', 'N_MOVE_ACTIONS', 'N_ACTIONS', 'SMAC_SHOOT_RANGE', 'SMAC_SIGHT_RANGE', 'ACTION_NAMES',
-           'ENTITY_FEATURES', 'OWN_FEATURES', 'MOVE_FEATURES', 'STATE_UNIT_FEATURES', 'N_ENTITY', 'N_OWN',
-           'N_STATE_UNIT', 'OBS_DIM', 'STATE_DIM', 'obs_layout', 'state_layout', 'check_interface_fits',
-           'check_joint_actions', 'make_env']
+           'attack_nearest', 'focus_fire_actions', 'kiting_actions', 'kiting', 'run_episodes', 'SMACStyleEnv',
+           'MAX_ALLIES', 'MAX_ENEMIES', 'N_UNIT_TYPES', 'N_MOVE_ACTIONS', 'N_ACTIONS', 'SMAC_SHOOT_RANGE',
+           'SMAC_SIGHT_RANGE', 'ACTION_NAMES', 'ENTITY_FEATURES', 'OWN_FEATURES', 'MOVE_FEATURES',
+           'STATE_UNIT_FEATURES', 'N_ENTITY', 'N_OWN', 'N_STATE_UNIT', 'OBS_DIM', 'STATE_DIM', 'obs_layout',
+           'state_layout', 'check_interface_fits', 'check_joint_actions', 'make_env']
 
 # %% ../nbs/01_envs.ipynb #a12e6ec5
 def _configure_jax_cache() -> str:
@@ -748,18 +748,35 @@ def attack_nearest(obs, avail, reset=None) -> torch.Tensor:
     return attack_nearest_actions(obs, avail)
 
 # %% ../nbs/01_envs.ipynb #4d353bf8
+def _pool(x):
+    "Hit points + shields fractions of an entity block or own block (features 5, 6 or 0, 1)."
+    return x[..., 0] + x[..., 1]
+
+def focus_fire_actions(obs: torch.Tensor, avail: torch.Tensor) -> torch.Tensor:
+    "Scripted policy: attack the attackable enemy with the least hit points + shields, else as attack-nearest."
+    ent = obs[..., _ENEMIES].unflatten(-1, (MAX_ENEMIES, N_ENTITY))
+    can = avail[..., N_MOVE_ACTIONS:]
+    weakest = _pool(ent[..., 5:7]).masked_fill(~can, torch.inf).argmin(-1) + N_MOVE_ACTIONS
+    act = attack_nearest_actions(obs, avail)
+    healer = obs[..., _OWN][..., 6 + UNIT_TYPES.index("medivac")] > 0
+    return torch.where(can.any(-1) & ~healer, weakest, act)
+
 def kiting_actions(obs: torch.Tensor,      # float [..., MAX_ALLIES, OBS_DIM]
                    avail: torch.Tensor,    # bool [..., MAX_ALLIES, N_ACTIONS]
                    danger: float = 0.3,    # run from an enemy closer than this fraction of the sight range
-                   kite: float = 0.7       # while cooling down, back off from an enemy closer than this fraction
+                   kite: float = 0.7,      # while cooling down, back off from an enemy closer than this fraction
+                   swap: float = 0.5       # pull back when a visible ally's hp + shield fractions exceed ours by this
                    ) -> torch.Tensor:
-    "Scripted policy: attack-nearest when the weapon is ready; retreat from the nearest enemy while it cools down."
-    act = attack_nearest_actions(obs, avail)
+    "Scripted policy: focus fire when the weapon is ready; retreat while it cools down, when in danger, or when hurt."
+    act = focus_fire_actions(obs, avail)
     dist, toward = _nearest_enemy(obs)
     cooling = obs[..., _OWN_COOLDOWN] > 0
     healer = obs[..., _OWN][..., 6 + UNIT_TYPES.index("medivac")] > 0
+    allies = obs[..., _ALLIES].unflatten(-1, (MAX_ALLIES - 1, N_ENTITY))
+    best_ally = _pool(allies[..., 5:7]).masked_fill(allies[..., 0] <= 0, -torch.inf).max(-1).values
+    hurt = best_ally - _pool(obs[..., _OWN][..., 0:2]) > swap
     flee = _move_toward(-toward, avail, fallback=-1)
-    retreat = ~healer & (flee >= 0) & ((dist < danger) | (cooling & (dist < kite)))
+    retreat = ~healer & (flee >= 0) & torch.isfinite(dist) & ((dist < danger) | (cooling & (dist < kite)) | hurt)
     return torch.where(retreat & avail[..., 1], flee, act)
 
 def kiting(obs, avail, reset=None) -> torch.Tensor:
