@@ -716,7 +716,7 @@ def _nearest_enemy(obs):
 def _healer_actions(obs, avail):
     "A medivac's action: heal the most injured ally it can heal (6 + agent id), else follow the nearest visible ally."
     allies = obs[..., _ALLIES].unflatten(-1, (MAX_ALLIES - 1, N_ENTITY))
-    ids = _ALLY_IDS.expand(*avail.shape[:-1], MAX_ALLIES - 1)
+    ids = _ALLY_IDS[: obs.shape[-2]].expand(*avail.shape[:-1], MAX_ALLIES - 1)     # rows: the agent slots given
     can = avail[..., N_MOVE_ACTIONS:N_MOVE_ACTIONS + MAX_ALLIES].gather(-1, ids)
     hp = allies[..., 5]
     hurt = can & (allies[..., 0] > 0) & (hp < 1)
@@ -728,8 +728,8 @@ def _healer_actions(obs, avail):
     follow = torch.where(seen.any(-1) & (dist > 0.25), _move_toward(vec, avail, 1), torch.ones_like(heal))
     return torch.where(hurt.any(-1), heal, follow)
 
-def attack_nearest_actions(obs: torch.Tensor,    # float [..., MAX_ALLIES, OBS_DIM] in the fixed layout
-                           avail: torch.Tensor   # bool [..., MAX_ALLIES, N_ACTIONS]
+def attack_nearest_actions(obs: torch.Tensor,    # float [..., n_agents, OBS_DIM] in the fixed layout (agent slots 0..n-1)
+                           avail: torch.Tensor   # bool [..., n_agents, N_ACTIONS]
                            ) -> torch.Tensor:
     "Scripted policy: attack the nearest attackable enemy, else walk toward the nearest visible one, else east."
     ent = obs[..., _ENEMIES].unflatten(-1, (MAX_ENEMIES, N_ENTITY))
