@@ -235,7 +235,10 @@ class M3SMAX(SMAX):
         self.unit_type_armor = _table(stats, "armor")
         self.unit_type_hits = _table(stats, "hits", jnp.int32)
         self.type_hit = jnp.asarray(_hit_table(stats))
-        self.max_hits = max(u.hits for u in stats.values())
+        units = list(stats.values())
+        present = [units[t] for t in set(np.asarray(self.scenario).tolist())] if self.scenario is not None else units
+        self.max_hits = max(u.hits for u in present)                 # static: maps without zealots skip the second hit
+        self.has_healers = any(u.heal_rate > 0 for u in present)     # static: maps without medivacs skip the heal heuristic
         self.unit_type_heal_rates = _table(stats, "heal_rate")
         self.unit_type_is_air = _table(stats, "is_air", bool)
         self.unit_type_hits_air = _table(stats, "hits_air", bool)
@@ -295,7 +298,8 @@ def _orders(self, state, attack):
     ordered = attack >= self.num_movement_actions
     healer = self.unit_type_heal_rates[types] > 0
     ally = i < self.num_allies
-    heal_tgt = jnp.where(ally, jnp.where(ordered, attack - self.num_movement_actions, -1), _enemy_heal_targets(self, state))
+    enemy_heal = _enemy_heal_targets(self, state) if self.has_healers else -1
+    heal_tgt = jnp.where(ally, jnp.where(ordered, attack - self.num_movement_actions, -1), enemy_heal)
     tgt = jnp.where(healer, jnp.clip(heal_tgt, 0, self.num_agents - 1), _attack_targets(self, attack))
     tt = types[tgt]
     valid = alive & alive[tgt] & (tgt != i) & jnp.where(
@@ -765,7 +769,8 @@ def kiting_actions(obs: torch.Tensor,      # float [..., MAX_ALLIES, OBS_DIM]
                    avail: torch.Tensor,    # bool [..., MAX_ALLIES, N_ACTIONS]
                    danger: float = 0.3,    # run from an enemy closer than this fraction of the sight range
                    kite: float = 0.7,      # while cooling down, back off from an enemy closer than this fraction
-                   swap: float = 0.5       # pull back when a visible ally's hp + shield fractions exceed ours by this
+                   swap: float = 0.5,      # pull back when a visible ally's hp + shield fractions exceed ours by this
+                   centre: float = 1.0     # weight of the pull toward the map centre when retreating (corners trap)
                    ) -> torch.Tensor:
     "Scripted policy: focus fire when the weapon is ready; retreat while it cools down, when in danger, or when hurt."
     act = focus_fire_actions(obs, avail)
@@ -775,7 +780,9 @@ def kiting_actions(obs: torch.Tensor,      # float [..., MAX_ALLIES, OBS_DIM]
     allies = obs[..., _ALLIES].unflatten(-1, (MAX_ALLIES - 1, N_ENTITY))
     best_ally = _pool(allies[..., 5:7]).masked_fill(allies[..., 0] <= 0, -torch.inf).max(-1).values
     hurt = best_ally - _pool(obs[..., _OWN][..., 0:2]) > swap
-    flee = _move_toward(-toward, avail, fallback=-1)
+    pos = obs[..., _OWN][..., OWN_FEATURES.index("pos_x"):OWN_FEATURES.index("pos_y") + 1]
+    away = -toward / toward.norm(dim=-1, keepdim=True).clamp_min(1e-6) + centre * (1 - 2 * pos)
+    flee = _move_toward(away, avail, fallback=-1)
     retreat = ~healer & (flee >= 0) & torch.isfinite(dist) & ((dist < danger) | (cooling & (dist < kite)) | hurt)
     return torch.where(retreat & avail[..., 1], flee, act)
 
