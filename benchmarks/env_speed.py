@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from m3_nb.cmg import UNIT_TYPES, get_task
+from m3_nb.io import code_version
 from m3_nb.envs import make_env, random_actions, OBS_DIM, N_ACTIONS, MAX_ALLIES, _quiet_stdout, WORLD_VERSION
 
 import jax
@@ -105,7 +106,7 @@ def main():
     head = (f"env-steps/s, {time.strftime('%Y-%m-%d %H:%M')} on {platform.machine()} with {os.cpu_count()} cores "
             f"(load average {os.getloadavg()[0]:.1f} at start); jax {jax.__version__} ({jax.devices()[0].platform}), "
             f"torch {torch.__version__} with {torch.get_num_threads()} thread; {a.seconds} s per measurement; "
-            f"ours: unit model {a.unit_model!r}, world {WORLD_VERSION}. The machine is shared (see the load averages): "
+            f"ours: unit model {a.unit_model!r}, world {WORLD_VERSION}, code {code_version()}. The machine is shared (see the load averages): "
             f"ratios are measured in one process, back to back, but absolute rates are noisy")
     lines = [head, "", "| map | B | raw SMAX/s | random/s | random ratio | policy/s | policy ratio |", "|---|---|---|---|---|---|---|"]
     print(head)
