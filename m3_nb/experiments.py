@@ -1,4 +1,4 @@
-"""One JSON record per run (method × pre-training task set × fine-tuning map × seed × scale), written atomically and checked on reading; a sweep that skips finished runs, reruns broken ones, and runs locally or on Ray.
+"""M3 and MAPPO as methods of the run ledger, their pre-training stage, the paper's run specs, and Table 1's frames built from ledger records.
 
 Docs: https://m3-compendium.github.io/m3-compendium/experiments.html.md"""
 
@@ -6,247 +6,25 @@ Docs: https://m3-compendium.github.io/m3-compendium/experiments.html.md"""
 
 # %% ../nbs/08_experiments.ipynb #beaa6f2f
 from __future__ import annotations
-import datetime, hashlib, json, math, os, time
-from dataclasses import dataclass, asdict, field
+import hashlib, json, time
+from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
-import numpy as np
-
-from .cmg import SCALES, check_scale, get_task, get_task_set
-from .io import write_json, provenance
-from .finetune import (JP_TT_THRESHOLD, jump_start_return, time_to_threshold, format_jp_tt, iqm_with_ci)
+from .cmg import get_task, get_task_set
+from .io import write_json
+from .finetune import format_jp_tt, iqm_with_ci
+from .ledger import (RunSpec, Method, METHODS, register_method, get_method, register_method_factory, build_methods,
+                          make_record, validate_record, write_record, read_record, record_checksum, scan_ledger,
+                          run_status, plan_sweep, sweep, expected_config, records_frame, current_records,
+                          estimate_stage_times, PaperSetup, repo_data_root, data_stage, torch_threads, _canonical)
 
 # %% auto #0
-__all__ = ['METHODS', 'TABLE1_METHOD_ORDER', 'RECORD_SCHEMA', 'PAPER_METHOD_TYPES', 'RunSpec', 'Method', 'register_method',
-           'get_method', 'CorruptRecordError', 'config_hash', 'expected_config', 'record_checksum', 'make_record',
-           'validate_record', 'write_record', 'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep',
-           'records_frame', 'table1_frame', 'seeds_frame', 'iqm_frame', 'repo_data_root', 'PaperSetup',
-           'pretrain_config', 'pretrain_identity', 'data_stage', 'pretrain_stage', 'torch_threads', 'm3_method',
-           'mappo_method', 'paper_specs', 'run_paper_sweep', 'current_records', 'estimate_stage_times']
+__all__ = ['TABLE1_METHOD_ORDER', 'PAPER_METHOD_TYPES', 'table1_frame', 'seeds_frame', 'iqm_frame', 'pretrain_config',
+           'pretrain_identity', 'pretrain_stage', 'm3_method', 'mappo_method', 'paper_specs', 'run_paper_sweep']
 
-# %% ../nbs/08_experiments.ipynb #af0e392a
-@dataclass(frozen=True)
-class RunSpec:
-    "One run: `method` on `finetune_map` after pre-training on `task_set` (the table it belongs to), one seed and scale."
-    method: str          # a key of METHODS, e.g. 'M3' or 'MAPPO'
-    task_set: str        # pre-training task set (a key of m3_nb.cmg.TASK_SETS); for from-scratch methods, the table's set
-    finetune_map: str    # the map fine-tuned (or trained) and evaluated online
-    seed: int
-    scale: str           # smoke | small | full
-
-    def __post_init__(self):
-        check_scale(self.scale); get_task(self.finetune_map); get_task_set(self.task_set)
-
-    @property
-    def run_id(self) -> str: return f"{self.scale}__{self.task_set}__{self.finetune_map}__{self.method}__{self.seed}"
-
-    @property
-    def seen_in_pretraining(self) -> bool:
-        "Few-shot (the map was among the pre-training maps) rather than zero-shot."
-        return self.finetune_map in get_task_set(self.task_set).pretrain
-
-    def path(self, runs_dir) -> Path:
-        return Path(runs_dir) / self.scale / self.task_set / f"{self.finetune_map}__{self.method}__{self.seed}.json"
-
-# %% ../nbs/08_experiments.ipynb #bbc8bb4b
-@dataclass(frozen=True)
-class Method:
-    "A method the sweep can run: how to run it, what configures it, and how Table 1 labels it."
-    name: str
-    run: Callable            # RunSpec -> dict with eval_steps, eval_returns (and any extras)
-    config: Callable         # RunSpec -> JSON-able dict of everything that determines the result
-    multi_task: bool = False # ♦ (True) or ◊
-    offline: bool = False    # ▲ (True) or △
-    shows_jp: bool = True    # False: Table 1 prints only TT (trained from scratch)
-
-    @property
-    def type_marks(self) -> str: return ("♦" if self.multi_task else "◊") + ("▲" if self.offline else "△")
-
-METHODS: dict[str, Method] = {}
+# %% ../nbs/08_experiments.ipynb #f5993ab7
 TABLE1_METHOD_ORDER = ("MAPPO", "CARE", "MADT", "M3")   # the paper's row order; unknown methods follow
-
-def register_method(method: Method) -> Method:
-    "Add `method` to METHODS (replacing one of the same name)."
-    METHODS[method.name] = method
-    return method
-
-def get_method(name: str) -> Method:
-    try: return METHODS[name]
-    except KeyError: raise KeyError(f"unknown method {name!r}; registered methods: {', '.join(METHODS) or 'none'}") from None
-
-# %% ../nbs/08_experiments.ipynb #ebddb81f
-RECORD_SCHEMA = "m3_nb.run/1"
-_RECORD_FIELDS = {"schema": str, "run_id": str, "method": str, "task_set": str, "finetune_map": str, "seed": int,
-                  "scale": str, "seen_in_pretraining": bool, "threshold": (int, float), "jp": (int, float),
-                  "tt": (int, float, type(None)), "eval_steps": list, "eval_returns": list, "config": dict,
-                  "config_hash": str, "extras": dict, "provenance": dict, "wall_time_s": (int, float),
-                  "finished_at": str, "checksum": str}
-
-class CorruptRecordError(ValueError):
-    "A run record that cannot be trusted; its message names the path and the reason."
-
-def _canonical(obj) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
-
-def config_hash(spec: RunSpec, config: dict) -> str:
-    "Short SHA-256 of the run spec and its configuration."
-    return hashlib.sha256(_canonical({"spec": asdict(spec), "config": config}).encode()).hexdigest()[:16]
-
-def expected_config(spec: RunSpec, methods: dict | None = None) -> tuple[dict, str]:
-    "The canonical config `spec`'s method would run now, and the config hash its record must carry."
-    m = (METHODS if methods is None else methods).get(spec.method) or get_method(spec.method)
-    cfg = json.loads(_canonical(m.config(spec)))
-    return cfg, config_hash(spec, cfg)
-
-def record_checksum(rec: dict) -> str:
-    "SHA-256 of the record's canonical JSON without its `checksum` field."
-    return hashlib.sha256(_canonical({k: v for k, v in rec.items() if k != "checksum"}).encode()).hexdigest()
-
-# %% ../nbs/08_experiments.ipynb #789decef
-def make_record(spec: RunSpec, result: dict, config: dict, wall_time_s: float,
-                threshold: float = JP_TT_THRESHOLD) -> dict:
-    "The ledger record of a finished run: JP and TT computed from its evaluation curve, provenance, checksum."
-    steps = [int(s) for s in result["eval_steps"]]
-    rets = [float(r) for r in result["eval_returns"]]
-    tt = time_to_threshold(steps, rets, threshold)
-    rec = {"schema": RECORD_SCHEMA, "run_id": spec.run_id, **asdict(spec),
-           "seen_in_pretraining": spec.seen_in_pretraining, "threshold": float(threshold),
-           "jp": jump_start_return(steps, rets), "tt": None if math.isinf(tt) else tt,
-           "eval_steps": steps, "eval_returns": rets, "config": config, "config_hash": config_hash(spec, config),
-           "extras": {k: v for k, v in result.items() if k not in ("eval_steps", "eval_returns", "jp", "tt")},
-           "provenance": provenance(), "wall_time_s": float(wall_time_s),
-           "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-    rec["extras"] = json.loads(_canonical(rec["extras"]))      # fail now, not at read time, on non-JSON extras
-    rec["checksum"] = record_checksum(rec)
-    return rec
-
-def validate_record(rec, path="<record>") -> dict:
-    "`rec` if it has the schema, a matching checksum and JP/TT consistent with its curve; else CorruptRecordError."
-    def bad(why): raise CorruptRecordError(f"corrupt run record {path}: {why}")
-    if not isinstance(rec, dict): bad(f"expected a JSON object, found {type(rec).__name__}")
-    if rec.get("schema") != RECORD_SCHEMA: bad(f"schema {rec.get('schema')!r} != {RECORD_SCHEMA!r}")
-    for k, t in _RECORD_FIELDS.items():
-        if k not in rec: bad(f"missing field {k!r}")
-        if not isinstance(rec[k], t) or (t is int and isinstance(rec[k], bool)):
-            bad(f"field {k!r} should be {t}, found {type(rec[k]).__name__}")
-    if rec["checksum"] != record_checksum(rec): bad("checksum mismatch (the file was changed after it was written)")
-    try:
-        jp, tt = jump_start_return(rec["eval_steps"], rec["eval_returns"]), time_to_threshold(rec["eval_steps"], rec["eval_returns"], rec["threshold"])
-    except ValueError as e: bad(f"evaluation curve: {e}")
-    if jp != rec["jp"] or (None if math.isinf(tt) else tt) != rec["tt"]: bad("JP/TT disagree with the evaluation curve")
-    return rec
-
-def write_record(rec: dict, runs_dir) -> Path:
-    "Validate `rec` and write it atomically to its place under `runs_dir`."
-    validate_record(rec)
-    spec = RunSpec(*(rec[k] for k in ("method", "task_set", "finetune_map", "seed", "scale")))
-    return write_json(rec, spec.path(runs_dir))
-
-def read_record(path) -> dict:
-    "The validated record at `path` (CorruptRecordError if it is half-written, edited or inconsistent)."
-    try: rec = json.loads(Path(path).read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CorruptRecordError(f"corrupt run record {path}: not JSON ({e})") from None
-    rec = validate_record(rec, path)
-    if Path(path).name != f"{rec['finetune_map']}__{rec['method']}__{rec['seed']}.json":
-        raise CorruptRecordError(f"corrupt run record {path}: its run_id {rec['run_id']} does not match the file name")
-    return rec
-
-# %% ../nbs/08_experiments.ipynb #dc0ad283
-def scan_ledger(runs_dir, scale: str | None = None):
-    "All valid records under `runs_dir` (of one `scale`, or all) and the list of (path, reason) of corrupt ones."
-    root = Path(runs_dir) / scale if scale else Path(runs_dir)
-    good, corrupt = [], []
-    for p in sorted(root.rglob("*.json")) if root.exists() else []:
-        try: good.append(read_record(p))
-        except CorruptRecordError as e: corrupt.append((p, str(e)))
-    return good, corrupt
-
-def run_status(spec: RunSpec, expected_hash: str, runs_dir) -> tuple[str, str]:
-    "('done'|'missing'|'stale'|'corrupt', detail) of `spec` in the ledger."
-    p = spec.path(runs_dir)
-    if not p.exists(): return "missing", ""
-    try: rec = read_record(p)
-    except CorruptRecordError as e: return "corrupt", str(e)
-    if rec["config_hash"] != expected_hash:
-        return "stale", f"{p}: config hash {rec['config_hash']} != expected {expected_hash}"
-    return "done", ""
-
-# %% ../nbs/08_experiments.ipynb #63d96f86
-def _share_cores(processes: int):
-    "Worker initialiser: cap each run's threads (MAPPO's update threads read OMP_NUM_THREADS) to its share of the cores."
-    from m3_nb.mappo_train import available_cores
-    os.environ["OMP_NUM_THREADS"] = str(max(1, available_cores() // processes))
-
-def _execute(run_fn, spec: RunSpec):
-    "Run one spec and time it (the unit of work sent to processes and Ray tasks)."
-    t0 = time.perf_counter()
-    result = run_fn(spec)
-    return result, time.perf_counter() - t0
-
-def plan_sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None, log=print):
-    "[(spec, config, status)] for `specs`; corrupt records are reported and moved aside to `<name>.json.corrupt`."
-    methods = METHODS if methods is None else methods
-    plan = []
-    for spec in specs:
-        cfg, h = expected_config(spec, methods)
-        status, detail = run_status(spec, h, runs_dir)
-        if status == "corrupt":
-            p = spec.path(runs_dir); log(f"[ledger] {detail}; moved to {p.name}.corrupt and rerunning")
-            os.replace(p, p.with_name(p.name + ".corrupt"))
-        elif status == "stale": log(f"[ledger] stale record {detail}; rerunning")
-        plan.append((spec, cfg, status))
-    return plan
-
-# %% ../nbs/08_experiments.ipynb #a3eb560e
-def sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None,
-          backend: str = "local",          # 'local' or 'ray'
-          processes: int = 1,              # local: >1 runs that many worker processes
-          mp_context: str = "spawn",       # local processes: 'spawn' (safe with JAX/torch threads) or 'fork'
-          ray_address: str | None = None,  # ray: cluster address; None starts a local Ray instance
-          ray_num_cpus: float = 1,         # ray: CPUs reserved per run
-          log=print):
-    "Run every spec without a valid, current record in `runs_dir`, writing each record as its run finishes."
-    import pandas as pd
-    methods = METHODS if methods is None else methods
-    plan = plan_sweep(specs, runs_dir, methods, log)
-    todo = [(s, c) for s, c, st in plan if st != "done"]
-    rows = {s.run_id: {"run_id": s.run_id, "status": st, "action": "skipped" if st == "done" else "pending", "wall_time_s": None}
-            for s, c, st in plan}
-    log(f"[sweep] {len(plan)} runs: {len(plan) - len(todo)} done, {len(todo)} to run ({backend}, processes={processes})")
-    def finish(spec, cfg, result, wall):
-        write_record(make_record(spec, result, cfg, wall), runs_dir)
-        rows[spec.run_id].update(action="ran", wall_time_s=round(wall, 2))
-        log(f"[sweep] {spec.run_id} finished in {wall:.1f} s")
-    if backend == "local" and processes <= 1:
-        for spec, cfg in todo: finish(spec, cfg, *_execute(methods[spec.method].run, spec))
-    elif backend == "local":
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        with ProcessPoolExecutor(processes, mp_context=mp.get_context(mp_context), initializer=_share_cores, initargs=(processes,)) as ex:
-            futs = {ex.submit(_execute, methods[s.method].run, s): (s, c) for s, c in todo}
-            for f in as_completed(futs): finish(*futs[f], *f.result())
-    elif backend == "ray":
-        try: import ray
-        except ImportError: raise ImportError("backend='ray' needs Ray: pip install 'm3-nb[ray]' (or 'ray[default]')") from None
-        if not ray.is_initialized(): ray.init(address=ray_address, include_dashboard=False, log_to_driver=False)
-        task = ray.remote(num_cpus=ray_num_cpus)(_execute)
-        refs = {task.remote(methods[s.method].run, s): (s, c) for s, c in todo}
-        while refs:
-            (ref,), _ = ray.wait(list(refs), num_returns=1)
-            finish(*refs.pop(ref), *ray.get(ref))
-    else: raise ValueError(f"backend {backend!r} is not one of 'local', 'ray'")
-    return pd.DataFrame(list(rows.values()))
-
-# %% ../nbs/08_experiments.ipynb #4c4451a6
-def records_frame(records: Iterable[dict]):
-    "One row per run record: spec, JP, TT (inf when not reached), final return, wall time."
-    import pandas as pd
-    cols = ["run_id", "method", "task_set", "finetune_map", "seed", "scale", "seen_in_pretraining", "jp", "tt",
-            "final_return", "env_steps", "wall_time_s"]
-    return pd.DataFrame([{**{k: r[k] for k in cols if k in r}, "tt": math.inf if r["tt"] is None else r["tt"],
-                          "final_return": r["eval_returns"][-1], "env_steps": r["eval_steps"][-1]} for r in records],
-                        columns=cols)
 
 def _method_order(names) -> list:
     known = [m for m in TABLE1_METHOD_ORDER if m in names]
@@ -298,39 +76,6 @@ def iqm_frame(records: Iterable[dict], task_set: str, reps: int = 2000, seed: in
         if scores: out.append(iqm_with_ci(scores, reps=reps, seed=seed).assign(score=what))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
-# %% ../nbs/08_experiments.ipynb #8a1abc5c
-from .scales import budget as _budget
-
-def repo_data_root() -> Path:
-    "The folder `make data` fills: `data/` at the root of the checkout m3_nb is imported from (./data when installed elsewhere)."
-    import importlib.util
-    root = Path(importlib.util.find_spec("m3_nb").origin).resolve().parents[1]
-    return root / "data" if (root / "pyproject.toml").is_file() and (root / "nbs").is_dir() else Path.cwd() / "data"
-
-@dataclass(frozen=True)
-class PaperSetup:
-    "Where a paper sweep keeps data, checkpoints and runs, and the few things it overrides."
-    out_dir: str                          # results root (`make paper` passes results/)
-    scale: str = "smoke"
-    budget_overrides: tuple = ()          # (field, value) pairs replacing the scale's budget (tiny test sweeps)
-    qualities: tuple = ("good", "medium", "poor")   # data qualities collected and used for pre-training and AWAC
-    model: tuple = ()                     # M3Config overrides as (field, value) pairs
-    finetune: object = None               # m3_nb.finetune.FinetuneConfig (None: its defaults)
-    data_seed: int = 0                    # seed of data collection (one data set shared by every run seed)
-    env_fn: Callable | None = None        # env_fn(map, num_envs, seed); None: m3_nb.envs.make_env (not hashed)
-    scripted: Callable | None = None      # base behaviour policy for scripted collection (None: the env's own)
-    data_root: str | None = None          # where data/<scale> lives (None: <out_dir>/data; `make data` and `make paper` use repo_data_root())
-
-    def budget(self): return _budget(self.scale, **dict(self.budget_overrides))
-    def ft(self):
-        from m3_nb.finetune import FinetuneConfig
-        return self.finetune or FinetuneConfig()
-    @property
-    def data_dir(self) -> Path: return Path(self.data_root or Path(self.out_dir) / "data") / self.scale
-    @property
-    def runs_dir(self) -> Path: return Path(self.out_dir) / "runs"
-    def data_paths(self, map_name: str) -> list[Path]: return [self.data_dir / map_name / f"{q}.h5" for q in self.qualities]
-
 # %% ../nbs/08_experiments.ipynb #a287d984
 def pretrain_config(setup: PaperSetup, task_set: str, seed: int):
     "The PretrainConfig of (task set, seed) under `setup` (its checkpoint folder named by the config's hash)."
@@ -346,24 +91,6 @@ def pretrain_identity(pc, setup: PaperSetup) -> dict:
     "Everything that determines a pre-trained model: every PretrainConfig field but where it is saved, and the data."
     return json.loads(_canonical({**{k: v for k, v in asdict(pc).items() if k not in ("checkpoint_dir", "progress")},
                                   "qualities": list(setup.qualities), "data_seed": setup.data_seed}))
-
-def data_stage(setup: PaperSetup, maps: Iterable[str], log=print,
-               deep: bool = False) -> list[Path]:  # True: check every value and the checksum, not just the layout
-    "Collect the datasets of `maps` that are missing or fail validation; return every dataset path."
-    from m3_nb.collect import collect_all
-    from m3_nb.data import validate_file, DatasetError
-    maps = list(dict.fromkeys(maps))
-    def ok(p):
-        try: validate_file(p, deep=deep); return True
-        except (OSError, DatasetError) as e:
-            if p.exists(): log(f"[data] {p} is unusable ({e}); collecting again")
-            return False
-    missing = [m for m in maps if not all(ok(p) for p in setup.data_paths(m))]
-    if missing:
-        log(f"[data] collecting {', '.join(missing)} ({', '.join(setup.qualities)}) at scale {setup.scale}")
-        collect_all(setup.scale, setup.data_dir, setup.data_seed, missing, setup.qualities, env_fn=setup.env_fn,
-                    scripted=setup.scripted, log=log)
-    return [p for m in maps for p in setup.data_paths(m)]
 
 def pretrain_stage(setup: PaperSetup, task_set: str, seed: int, log=print) -> Path:
     "Pre-train M3 on the task set's maps (all qualities) unless its checkpoint is complete; return the checkpoint."
@@ -403,20 +130,23 @@ def _run_mappo(spec: RunSpec, setup: PaperSetup) -> dict:
     torch_threads()
     return train_from_scratch(spec.finetune_map, setup.budget(), spec.seed, setup.env_fn, setup.ft().mappo)
 
-def torch_threads(n: int = 1):
-    "One torch thread per run outside MAPPO's updates (runs are parallelised across processes; see `_share_cores`)."
-    import torch
-    torch.set_num_threads(n)
+def _pretrain_m3(specs: list[RunSpec], log=print, setup: PaperSetup = None):
+    "M3's stage before its runs: one pre-trained model per (task set, seed) of `specs`."
+    for ts, seed in dict.fromkeys((s.task_set, s.seed) for s in specs): pretrain_stage(setup, ts, seed, log)
 
 def m3_method(setup: PaperSetup) -> Method:
     "M3: pre-trained on the task set, fine-tuned with MAPPO + AWAC."
     from functools import partial
-    return Method("M3", partial(_run_m3, setup=setup), partial(_m3_config, setup=setup), multi_task=True, offline=True)
+    return Method("M3", partial(_run_m3, setup=setup), partial(_m3_config, setup=setup), multi_task=True, offline=True,
+                  prepare=partial(_pretrain_m3, setup=setup))
 
 def mappo_method(setup: PaperSetup) -> Method:
     "MAPPO trained from scratch on the map (Table 1 shows its TT only)."
     from functools import partial
     return Method("MAPPO", partial(_run_mappo, setup=setup), partial(_mappo_config, setup=setup), shows_jp=False)
+
+register_method_factory("M3", m3_method)
+register_method_factory("MAPPO", mappo_method)
 
 # %% ../nbs/08_experiments.ipynb #acc87fb7
 def paper_specs(setup: PaperSetup, task_sets: Iterable[str] = ("A", "B"), methods: Iterable[str] = ("MAPPO", "M3"),
@@ -430,8 +160,8 @@ def paper_specs(setup: PaperSetup, task_sets: Iterable[str] = ("A", "B"), method
     return out
 
 def run_paper_sweep(setup: PaperSetup, specs: list[RunSpec], methods: dict | None = None, log=print, **sweep_kw):
-    "Data, pre-training and the run sweep for `specs`; returns (sweep frame, wall seconds per stage)."
-    methods = methods or {"M3": m3_method(setup), "MAPPO": mappo_method(setup)}
+    "Data, each method's shared stage (`Method.prepare`) and the run sweep for `specs`; returns (sweep frame, wall seconds per stage)."
+    methods = methods or build_methods(setup, (s.method for s in specs))
     for m in methods.values(): register_method(m)
     times = {}
     t0 = time.perf_counter()
@@ -439,10 +169,12 @@ def run_paper_sweep(setup: PaperSetup, specs: list[RunSpec], methods: dict | Non
             for m in (*get_task_set(s.task_set).pretrain, s.finetune_map)]
     data_stage(setup, need, log)
     times["data"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for ts, seed in dict.fromkeys((s.task_set, s.seed) for s in specs if s.method == "M3"):
-        pretrain_stage(setup, ts, seed, log)
-    times["pretrain"] = time.perf_counter() - t0
+    for name, m in methods.items():                   # shared stages (pre-training) before any run
+        mine = [s for s in specs if s.method == name]
+        if m.prepare is None or not mine: continue
+        t0 = time.perf_counter()
+        m.prepare(mine, log)
+        times[f"pretrain:{name}"] = time.perf_counter() - t0
     frames = []
     for name in methods:
         t0 = time.perf_counter()
@@ -451,19 +183,3 @@ def run_paper_sweep(setup: PaperSetup, specs: list[RunSpec], methods: dict | Non
         times[f"runs:{name}"] = time.perf_counter() - t0
     import pandas as pd
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), times
-
-# %% ../nbs/08_experiments.ipynb #6bcd8895
-def current_records(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None) -> list[dict]:
-    "The valid records of `specs` whose config hash matches what their method would run now."
-    out = []
-    for spec in specs:
-        try: rec = read_record(spec.path(runs_dir))                 # one read per record
-        except (FileNotFoundError, CorruptRecordError): continue
-        if rec["config_hash"] == expected_config(spec, methods)[1]: out.append(rec)
-    return out
-
-def estimate_stage_times(measured: dict,   # stage -> {"seconds": s, "units": u} measured (units: env steps, grad steps...)
-                         scale_units: dict, # stage -> units the target scale needs
-                        ) -> dict:
-    "Seconds per stage at another budget: measured seconds per unit × the target's units (linear in units)."
-    return {k: measured[k]["seconds"] / measured[k]["units"] * scale_units[k] for k in scale_units}
