@@ -14,9 +14,22 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['PROVENANCE_PACKAGES', 'atomic_write', 'atomic_path', 'package_versions', 'code_version', 'provenance',
-           'array_checksum', 'write_table', 'write_json']
+           'module_closure', 'code_identity', 'array_checksum', 'write_table', 'write_json']
 
 # %% ../nbs/00a_io.ipynb #505eef9e
+def _umask() -> int:
+    "The process umask, read without changing it where Linux reports it (else set and restored at once)."
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"): return int(line.split()[1], 8)
+    old = os.umask(0o022); os.umask(old)
+    return old
+
+def _publish(tmp, path: Path):
+    "Give the finished temporary file the mode a plain `open` would (0666 minus the umask), then rename it to `path`."
+    os.chmod(tmp, 0o666 & ~_umask())      # mkstemp creates 0600: a shared result must be readable like any other file
+    os.replace(tmp, path)
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", **kw):
     "Open a temporary file next to `path` for writing; rename it to `path` only if the block succeeds."
@@ -27,7 +40,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **kw):
         with os.fdopen(fd, mode, **kw) as f:
             yield f
             f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
@@ -41,7 +54,7 @@ def atomic_path(path: str | os.PathLike):
     os.close(fd)
     try:
         yield Path(tmp)
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
@@ -72,6 +85,43 @@ def provenance() -> dict:
     "Code version, package versions and machine of the current process."
     return {"code_version": code_version(), "packages": package_versions(),
             "python": platform.python_version(), "machine": platform.machine(), "platform": platform.platform()}
+
+# %% ../nbs/00a_io.ipynb #eada8ffd
+def _m3_imports(src: str, package: str = "m3_nb") -> set:
+    "The `package` modules a module's source imports (relative or absolute, anywhere in the file)."
+    import ast
+    out = set()
+    for node in ast.walk(ast.parse(src)):
+        if isinstance(node, ast.ImportFrom):
+            base = (f"{package}.{node.module}" if node.module else package) if node.level else (node.module or "")
+            if base == package: out |= {f"{package}.{a.name}" for a in node.names}
+            elif base.startswith(package + "."): out.add(base)
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.startswith(package + ".")}
+    return out
+
+def module_closure(*modules: str, root: str | os.PathLike | None = None) -> dict:
+    "{module: source path} of `modules` and every m3_nb module they import, transitively (`root`: the m3_nb folder)."
+    if root is None:
+        import importlib.util
+        root = Path(importlib.util.find_spec("m3_nb").origin).parent
+    root = Path(root)
+    seen, todo = {}, list(modules)
+    while todo:
+        m = todo.pop()
+        if m in seen: continue
+        if not m.startswith("m3_nb."): raise ValueError(f"code_identity covers m3_nb modules only; found {m!r}")
+        p = root / (m.split(".", 1)[1].replace(".", "/") + ".py")
+        if not p.is_file(): continue          # a name imported from the package (not a module) or a package itself
+        seen[m] = p
+        todo += sorted(_m3_imports(p.read_text()) - set(seen))
+    return dict(sorted(seen.items()))
+
+def code_identity(*modules: str, root: str | os.PathLike | None = None) -> str:
+    "16 hex digits of SHA-256 over the names and source bytes of `module_closure(*modules)`."
+    h = hashlib.sha256()
+    for m, p in module_closure(*modules, root=root).items(): h.update(f"{m}\0".encode() + p.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
 
 # %% ../nbs/00a_io.ipynb #a077678b
 def array_checksum(*arrays, block_rows: int = 64) -> str:
