@@ -6,7 +6,7 @@ Docs: https://m3-compendium.github.io/m3-compendium/collect.html.md"""
 
 # %% ../nbs/03b_collect.ipynb #33238a3a
 from __future__ import annotations
-import argparse, copy, json, math, os, time
+import argparse, copy, hashlib, json, math, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -15,15 +15,16 @@ import numpy as np
 import torch
 
 from .cmg import PAPER_TASKS, check_scale, get_task
-from .data import EpisodeWriter, dataset_card, validate_file
-from .io import array_checksum, write_json
+from .data import EpisodeWriter, DatasetError, dataset_card, validate_file
+from .io import array_checksum, write_json, code_identity
 from .mappo import mask_logits
 from .scales import budget
 
 # %% auto #0
-__all__ = ['QUALITY_BANDS', 'band_of', 'in_band', 'band_distance', 'random_policy', 'epsilon_mix', 'actor_policy',
-           'collect_episodes', 'Candidate', 'evaluate_candidates', 'choose_behaviour', 'collect_dataset',
-           'weights_hash', 'mappo_candidates', 'scripted_candidates', 'collect_all', 'main']
+__all__ = ['QUALITY_BANDS', 'band_of', 'in_band', 'band_distance', 'band_name', 'random_policy', 'epsilon_mix', 'actor_policy',
+           'collect_episodes', 'Candidate', 'evaluate_candidates', 'choose_behaviour', 'BandMissed', 'collect_dataset',
+           'weights_hash', 'mappo_candidates', 'scripted_candidates', 'checkpoint_candidates', 'file_seed',
+           'collection_key', 'read_manifest', 'file_status', 'collect_all', 'main']
 
 # %% ../nbs/03b_collect.ipynb #0a9fa02c
 QUALITY_BANDS: dict[str, tuple[float, float]] = {"good": (18.0, 20.0), "medium": (8.0, 14.0), "poor": (0.0, 8.0)}
@@ -34,13 +35,17 @@ def band_of(quality: str) -> tuple[float, float]:
     except KeyError: raise KeyError(f"unknown quality {quality!r}; qualities: {', '.join(QUALITY_BANDS)}") from None
 
 def in_band(ret: float, band: tuple[float, float]) -> bool:
-    "Whether return `ret` lies in `band` (upper end inclusive only for the top band, which ends at 20)."
+    "Whether return `ret` lies in `band` (the top band, which ends at 20, is open above: healed wins exceed 20)."
     lo, hi = band
-    return lo <= ret < hi or (hi >= 20.0 and lo <= ret <= hi + 1e-6)
+    return lo <= ret < hi or (hi >= 20.0 and lo <= ret)
 
 def band_distance(ret: float, band: tuple[float, float]) -> float:
     "0 inside `band`, else how far `ret` lies outside it."
     return 0.0 if in_band(ret, band) else min(abs(ret - band[0]), abs(ret - band[1]))
+
+def band_name(ret: float) -> str:
+    "The quality whose band holds return `ret` ('between' in a gap between bands, e.g. [14, 18))."
+    return next((q for q, b in QUALITY_BANDS.items() if in_band(ret, b)), "between")
 
 # %% ../nbs/03b_collect.ipynb #263bb3f3
 def random_policy(seed: int = 0) -> Callable:
@@ -137,48 +142,78 @@ class Candidate:
     eval_return: float = float("nan")   # mean return measured by `evaluate_candidates`
     eval_win_rate: float = float("nan")
     meta: dict = field(default_factory=dict)
+    eval_returns: list = field(default_factory=list)   # every evaluation episode's return
+
+    def band_rate(self, quality: str) -> float:
+        "Fraction of the evaluation episodes whose return lies in `quality`'s band."
+        band = band_of(quality)
+        return float(np.mean([in_band(r, band) for r in self.eval_returns])) if self.eval_returns else 0.0
 
 def evaluate_candidates(candidates: Sequence[Candidate], env_fn: Callable, map_name: str, episodes: int,
                         seed: int = 0) -> list[Candidate]:
-    "Measure each candidate's mean return and win rate over `episodes` episodes on a fresh environment."
+    "Measure each candidate's mean return, win rate and per-episode returns over `episodes` episodes on a fresh environment."
     for i, c in enumerate(candidates):
         env = env_fn(map_name, min(episodes, 16), 7_000_003 + seed)
         ep = collect_episodes(env, c.make(seed + 1000 * i), episodes)
         c.eval_return, c.eval_win_rate = float(ep["returns"].mean()), float(ep["won"].mean())
+        c.eval_returns = [float(r) for r in ep["returns"]]
     return list(candidates)
 
 def choose_behaviour(candidates: Sequence[Candidate], quality: str) -> tuple[Candidate, bool]:
-    "The evaluated candidate for `quality`: inside the band and closest to its middle, else closest to the band."
+    "The candidate for `quality` whose evaluation episodes land in its band most often; whether any (or its mean) did."
     band = band_of(quality); mid = sum(band) / 2
-    key = lambda c: (band_distance(c.eval_return, band), abs(c.eval_return - mid), c.name)
+    key = lambda c: (-c.band_rate(quality), band_distance(c.eval_return, band), abs(c.eval_return - mid), c.name)
     best = min(candidates, key=key)
-    return best, in_band(best.eval_return, band)
+    return best, best.band_rate(quality) > 0 or in_band(best.eval_return, band)
 
 # %% ../nbs/03b_collect.ipynb #9fbfeb60
+class BandMissed(RuntimeError):
+    "No file for a band: the behaviour policy did not produce enough in-band episodes within the cap; `.report` says how far."
+    def __init__(self, report: dict):
+        self.report = report
+        super().__init__(f"{report['map']} {report['quality']}: band {report['band']} missed: {report['accepted']} of "
+                         f"{report['wanted']} episodes in band after {report['attempted']} attempted (cap); behaviour "
+                         f"{report['behaviour']} returns {report['behaviour_return']:.2f} on average, "
+                         f"{report['distance']:.2f} from the band")
+
 def collect_dataset(out_dir: str | os.PathLike, map_name: str, quality: str, behaviour: Candidate, env_fn: Callable,
-                    n_episodes: int, seed: int = 0, num_envs: int = 16, block: int = 256, **extra_attrs) -> Path:
-    "Roll `behaviour` out on `map_name` and write `<out_dir>/<map>/<quality>.h5`; return its path."
+                    n_episodes: int, seed: int = 0, num_envs: int = 16, block: int = 256,
+                    filter_band: bool = True,      # keep only episodes whose return lies in the quality's band
+                    cap_factor: int = 20,          # give up after cap_factor * n_episodes attempted episodes
+                    **extra_attrs) -> Path:
+    "Roll `behaviour` out on `map_name`, keep in-band episodes, write `<out_dir>/<map>/<quality>.h5`; return its path."
     path = Path(out_dir) / map_name / f"{quality}.h5"
     band = band_of(quality) if quality in QUALITY_BANDS else None
+    filt = filter_band and band is not None
     env = env_fn(map_name, num_envs, seed)
     info = env.get_env_info()
     policy = behaviour.make(seed)
-    attrs = {"seed": seed, "behaviour": behaviour.name, "behaviour_hash": behaviour.checkpoint_hash or "none (scripted)",
-             "behaviour_return": behaviour.eval_return, "behaviour_win_rate": behaviour.eval_win_rate,
-             "band": list(band) if band else "none", "env_info": info, "behaviour_meta": behaviour.meta, **extra_attrs}
-    w = None
+    cap = cap_factor * n_episodes if filt else n_episodes
+    w, attempted, rejected, played = None, 0, {}, []
     try:
-        done = 0
-        while done < n_episodes:                       # in blocks, so memory does not grow with n_episodes
-            ep = collect_episodes(env, policy, min(block, n_episodes - done))
+        while (0 if w is None else w.episodes) < n_episodes and attempted < cap:   # blocks: memory does not grow
+            need = n_episodes - (0 if w is None else w.episodes)
+            ep = collect_episodes(env, policy, min(block, cap - attempted, max(need, num_envs)))
+            attempted += len(ep["returns"]); played += list(ep["returns"])
+            keep = np.array([in_band(r, band) for r in ep["returns"]]) if filt else np.ones(len(ep["returns"]), bool)
+            for r in ep["returns"][~keep]: rejected[band_name(r)] = rejected.get(band_name(r), 0) + 1
+            idx = np.flatnonzero(keep)[:n_episodes - (0 if w is None else w.episodes)]
+            if not len(idx): continue
             if w is None:
                 w = EpisodeWriter(path, map_name, quality, ep["obs"].shape[2], ep["obs"].shape[3], ep["state"].shape[2],
-                                  ep["avail_actions"].shape[3], ep["obs"].shape[1], attrs)
-            w.append(ep["obs"], ep["state"], ep["actions"], ep["avail_actions"], ep["reward"], ep["terminated"],
-                     ep["filled"], ep["won"])
-            done += len(ep["returns"])
-        r = float(np.mean(w.returns))
-        w.meta["band_reached"] = bool(band is not None and in_band(r, band))
+                                  ep["avail_actions"].shape[3], ep["obs"].shape[1], {})
+            w.append(*(ep[k][idx] for k in ("obs", "state", "actions", "avail_actions", "reward", "terminated", "filled", "won")))
+        if w is None or w.episodes < n_episodes:
+            raise BandMissed({"map": map_name, "quality": quality, "band": list(band or ()), "wanted": n_episodes,
+                              "accepted": 0 if w is None else w.episodes, "attempted": attempted, "rejected": rejected,
+                              "behaviour": behaviour.name, "behaviour_return": float(np.mean(played)),
+                              "distance": band_distance(float(np.mean(played)), band) if band else 0.0})
+        w.meta.update({"seed": seed, "behaviour": behaviour.name, "behaviour_hash": behaviour.checkpoint_hash or "none (scripted)",
+                       "behaviour_return": behaviour.eval_return, "behaviour_win_rate": behaviour.eval_win_rate,
+                       "behaviour_rollout_return": float(np.mean(played)), "attempted": attempted,
+                       "rejected": rejected, "filtered": filt, "band": list(band) if band else "none", "env_info": info,
+                       "behaviour_meta": behaviour.meta, **extra_attrs})
+        w.meta["band_reached"] = bool(band is not None and in_band(float(np.mean(w.returns)), band))
         return w.close()
     except BaseException:
         if w is not None: w.abort()
@@ -208,6 +243,22 @@ def scripted_candidates(base: Callable, name: str = "scripted", eps: Sequence[fl
     "`base` policy mixed with uniform random actions at each noise level in `eps` (1.0 = random)."
     return [Candidate(f"{name}+eps{e:.2f}", (lambda e: lambda s: epsilon_mix(base, e, s))(e), meta={"eps": e}) for e in eps]
 
+def checkpoint_candidates(paths: Sequence[str | os.PathLike], env_fn: Callable | None = None,
+                          greedy: bool = False) -> list[Candidate]:
+    "One `Candidate` per MAPPO checkpoint file (`m3_nb.mappo_train.save_checkpoint`): its actor, named by file and step."
+    from m3_nb.mappo_train import MAPPOConfig, MAPPOTrainer, load_checkpoint
+    out = []
+    for p in map(Path, paths):
+        ck = load_checkpoint(p)
+        cfg = MAPPOConfig(**{**ck["config"], "progress": False, "checkpoint_path": None, "tensorboard_dir": None})
+        if len(cfg.maps) != 1: raise ValueError(f"{p}: a behaviour checkpoint must be trained on one map, found {cfg.maps}")
+        tr = MAPPOTrainer(cfg, 0, env_fn=env_fn)
+        tr.actor.load_state_dict(ck["actor"]); actor = tr.actor.eval()
+        n, ctx = tr.n_agents[0], None if tr.ctx_by_map is None else tr.ctx_by_map[0]
+        out.append(Candidate(f"{p.stem}@{ck['env_steps']}", (lambda a: lambda s: actor_policy(a, n, greedy, ctx, s))(actor),
+                             weights_hash(actor), meta={"checkpoint": str(p), "env_steps": int(ck["env_steps"]), "greedy": greedy}))
+    return out
+
 # %% ../nbs/03b_collect.ipynb #39800fba
 def _env_fn_default(map_name, num_envs, seed):
     from m3_nb.envs import make_env
@@ -218,40 +269,109 @@ def _scripted_base() -> Callable:
     from m3_nb.envs import attack_nearest
     return attack_nearest
 
+def file_seed(seed: int, map_name: str, quality: str) -> int:
+    "The collection seed of one (map, quality) file: a hash of (seed, map, quality) alone, in [0, 2**31)."
+    return int.from_bytes(hashlib.sha256(f"m3_nb.collect/{seed}/{map_name}/{quality}".encode()).digest()[:4], "little") & 0x7FFFFFFF
+
+def collection_key(scale: str, seed: int, map_name: str, quality: str, behaviour: str, episodes: int,
+                   cap_factor: int, checkpoints: Sequence[str] = ()) -> dict:
+    "What a dataset file's bytes depend on, and its hash (`key`): config, the behaviour checkpoints, the collection code."
+    ident = {"scale": scale, "seed": seed, "map": map_name, "quality": quality, "behaviour": behaviour,
+             "episodes": episodes, "cap_factor": cap_factor, "file_seed": file_seed(seed, map_name, quality),
+             "checkpoints": list(checkpoints), "code": {"m3_nb.collect": code_identity("m3_nb.collect")}}
+    return {**ident, "key": hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]}
+
+def read_manifest(out_dir: str | os.PathLike) -> dict:
+    "The manifest of a data folder ({} if there is none or it is unreadable; `collect_all` rebuilds what it needs)."
+    p = Path(out_dir) / "manifest.json"
+    try: m = json.loads(p.read_text())
+    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError): return {}
+    return m if isinstance(m, dict) and isinstance(m.get("maps"), dict) else {}
+
+def file_status(out_dir: str | os.PathLike, map_name: str, quality: str, key: str,
+                manifest: dict | None = None) -> tuple[str, str]:
+    "('kept'|'missed'|'missing'|'stale'|'corrupt', detail) of one (map, quality) file against lineage `key`."
+    p = Path(out_dir) / map_name / f"{quality}.h5"
+    if not p.exists():
+        miss = (manifest or {}).get("maps", {}).get(map_name, {}).get("missed", {}).get(quality)
+        return ("missed", miss["message"]) if miss and miss.get("key") == key else ("missing", str(p))
+    try: a = validate_file(p, deep=True)
+    except (OSError, DatasetError) as e: return "corrupt", f"{p}: {e}"
+    found = a.get("lineage", {}).get("key") if isinstance(a.get("lineage"), dict) else None
+    if found != key: return "stale", f"{p}: collection key {found} != current {key} (code, seed or budget changed)"
+    return "kept", f"{p}: checksum {str(a['checksum'])[:12]} verified"
+
 def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int = 0,
                 maps: Sequence[str] | None = None, qualities: Sequence[str] = ("good", "medium", "poor"),
-                behaviour: str = "auto",              # 'auto' | 'scripted' | 'mappo'
+                behaviour: str = "auto",              # 'auto' | 'scripted' | 'mappo' | 'checkpoints'
                 env_fn: Callable | None = None,       # env_fn(map, num_envs, seed) (default m3_nb.envs.make_env)
                 scripted: Callable | None = None,     # base policy for 'scripted' (default: the env's attack-nearest)
+                checkpoints: dict | None = None,      # {map: [MAPPO checkpoint paths]} for behaviour='checkpoints'
+                cap_factor: int = 20,                 # attempted episodes per file at most: cap_factor x episodes
+                progress: bool = False,               # a progress bar over files (stderr)
                 log: Callable | None = print) -> list[Path]:
-    "Collect one dataset per (map, quality) at `scale` into `out_dir` (default `data/<scale>`); return the paths."
+    "Collect each (map, quality) file at `scale` into `out_dir` (default `data/<scale>`) unless it is current; return the paths that exist."
     b = budget(check_scale(scale))
     out_dir = Path(out_dir or Path("data") / scale)
     maps, env_fn = list(maps or PAPER_TASKS), env_fn or _env_fn_default
     kind = ("scripted" if scale == "smoke" else "mappo") if behaviour == "auto" else behaviour
-    manifest, paths = {"scale": scale, "seed": seed, "behaviour": kind, "bands": QUALITY_BANDS, "maps": {}}, []
-    for i, m in enumerate(maps):
+    if kind not in ("scripted", "mappo", "checkpoints"):
+        raise ValueError(f"behaviour {behaviour!r}: expected 'auto', 'scripted', 'mappo' or 'checkpoints'")
+    manifest = read_manifest(out_dir)
+    if manifest and (manifest.get("scale"), manifest.get("seed")) != (scale, seed):
+        if log: log(f"[data] {out_dir}/manifest.json is of scale {manifest.get('scale')} seed {manifest.get('seed')}; starting a new one")
+        manifest = {}
+    manifest = {**manifest, "scale": scale, "seed": seed, "bands": QUALITY_BANDS, "maps": manifest.get("maps", {})}
+    from tqdm.auto import tqdm
+    bar = tqdm(total=len(maps) * len(qualities), desc=f"data {scale}", unit="file", disable=not progress)
+    paths = []
+    for m in maps:
         t0 = time.time()
+        ckpts = [str(c) for c in (checkpoints or {}).get(m, [])]
+        keys = {q: collection_key(scale, seed, m, q, kind, b.episodes_per_quality, cap_factor,
+                                  [Path(c).name for c in ckpts]) for q in qualities}
+        status = {q: file_status(out_dir, m, q, keys[q]["key"], manifest) for q in qualities}
+        todo = [q for q in qualities if status[q][0] not in ("kept", "missed")]
+        for q in qualities:
+            if status[q][0] == "kept": paths.append(out_dir / m / f"{q}.h5")
+            if log and status[q][0] != "missing": log(f"[data] {m} {q}: {status[q][0]} ({status[q][1]})")
+        bar.update(len(qualities) - len(todo))
+        if not todo: continue
         if kind == "scripted": cands = scripted_candidates(scripted or _scripted_base())
         elif kind == "mappo":
             cands = mappo_candidates(m, env_fn, seed, scale=scale) + [Candidate("random", lambda s: random_policy(s))]
-        else: raise ValueError(f"behaviour {behaviour!r}: expected 'auto', 'scripted' or 'mappo'")
+        else:
+            if not ckpts: raise ValueError(f"behaviour='checkpoints' needs checkpoints[{m!r}] (MAPPO checkpoint paths)")
+            cands = checkpoint_candidates(ckpts, env_fn) + [Candidate("random", lambda s: random_policy(s))]
         evaluate_candidates(cands, env_fn, m, b.eval_episodes, seed)
-        entry = {"candidates": {c.name: {"return": c.eval_return, "win_rate": c.eval_win_rate, "hash": c.checkpoint_hash}
-                                for c in cands}, "files": {}}
-        for j, q in enumerate(qualities):
-            c, reached = choose_behaviour(cands, q)
-            p = collect_dataset(out_dir, m, q, c, env_fn, b.episodes_per_quality, seed=1000 * seed + 10 * i + j,
-                                num_envs=min(b.num_envs, b.episodes_per_quality), scale=scale)
-            card = dataset_card(p)
-            entry["files"][q] = {"path": str(p.relative_to(out_dir)), "behaviour": c.name, **card}
-            paths.append(p)
-            if log: log(f"{m:>10} {q:>6}: {c.name:<18} eval {c.eval_return:5.2f} -> data return {card['return_mean']:5.2f} "
-                        f"win {card['win_rate']:.2f} band_reached={card['band_reached']}")
-        entry["seconds"] = time.time() - t0
-        manifest["maps"][m] = entry
-        write_json(manifest, out_dir / "manifest.json")
-    return paths
+        entry = manifest["maps"].setdefault(m, {})
+        entry["behaviour"] = kind
+        entry["candidates"] = {c.name: {"return": c.eval_return, "win_rate": c.eval_win_rate, "hash": c.checkpoint_hash}
+                               for c in cands}
+        for k in ("files", "missed"): entry.setdefault(k, {})
+        for q in todo:
+            c, _ = choose_behaviour(cands, q)
+            try:
+                p = collect_dataset(out_dir, m, q, c, env_fn, b.episodes_per_quality, seed=file_seed(seed, m, q),
+                                    num_envs=min(b.num_envs, b.episodes_per_quality), cap_factor=cap_factor,
+                                    scale=scale, lineage=keys[q])
+            except BandMissed as e:
+                entry["files"].pop(q, None)
+                entry["missed"][q] = {**e.report, "key": keys[q]["key"], "message": str(e)}
+                if log: log(f"[data] {e}")
+            else:
+                card = dataset_card(p)
+                entry["missed"].pop(q, None)
+                entry["files"][q] = {"path": str(p.relative_to(out_dir)), "behaviour": c.name, "key": keys[q]["key"], **card}
+                paths.append(p)
+                if log: log(f"[data] {m:>10} {q:>6}: {c.name:<18} eval {c.eval_return:5.2f} -> data return "
+                            f"{card['return_mean']:5.2f} win {card['win_rate']:.2f}")
+            entry["seconds"] = time.time() - t0
+            write_json(manifest, out_dir / "manifest.json")      # merged: other maps' and files' entries stay
+            bar.update(1)
+    bar.close()
+    order = {(m, q): i for i, (m, q) in enumerate((m, q) for m in maps for q in qualities)}
+    return sorted(paths, key=lambda p: order[(p.parent.name, p.stem)])
 
 # %% ../nbs/03b_collect.ipynb #febbb711
 def main(argv: Sequence[str] | None = None):
@@ -264,8 +384,8 @@ def main(argv: Sequence[str] | None = None):
     ap.add_argument("--behaviour", default="auto", choices=["auto", "scripted", "mappo"])
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
-    paths = collect_all(a.scale, a.out, a.seed, a.maps, behaviour=a.behaviour)
-    print(f"wrote {len(paths)} datasets to {Path(a.out or Path('data') / a.scale)}")
+    paths = collect_all(a.scale, a.out, a.seed, a.maps, behaviour=a.behaviour, progress=True)
+    print(f"{len(paths)} datasets current in {Path(a.out or Path('data') / a.scale)} (see manifest.json for missed bands)")
 
 # %% ../nbs/03b_collect.ipynb #b5888dca
 if __name__ == "__main__": main()
