@@ -289,13 +289,13 @@ def read_manifest(out_dir: str | os.PathLike) -> dict:
     return m if isinstance(m, dict) and isinstance(m.get("maps"), dict) else {}
 
 def file_status(out_dir: str | os.PathLike, map_name: str, quality: str, key: str,
-                manifest: dict | None = None) -> tuple[str, str]:
+                manifest: dict | None = None, deep: bool = True) -> tuple[str, str]:
     "('kept'|'missed'|'missing'|'stale'|'corrupt', detail) of one (map, quality) file against lineage `key`."
     p = Path(out_dir) / map_name / f"{quality}.h5"
     if not p.exists():
         miss = (manifest or {}).get("maps", {}).get(map_name, {}).get("missed", {}).get(quality)
         return ("missed", miss["message"]) if miss and miss.get("key") == key else ("missing", str(p))
-    try: a = validate_file(p, deep=True)
+    try: a = validate_file(p, deep=deep)
     except (OSError, DatasetError) as e: return "corrupt", f"{p}: {e}"
     found = a.get("lineage", {}).get("key") if isinstance(a.get("lineage"), dict) else None
     if found != key: return "stale", f"{p}: collection key {found} != current {key} (code, seed or budget changed)"
@@ -309,6 +309,7 @@ def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int 
                 checkpoints: dict | None = None,      # {map: [MAPPO checkpoint paths]} for behaviour='checkpoints'
                 cap_factor: int = 20,                 # attempted episodes per file at most: cap_factor x episodes
                 progress: bool = False,               # a progress bar over files (stderr)
+                deep: bool = True,                    # check every value and the checksum of existing files (False: layout only)
                 log: Callable | None = print) -> list[Path]:
     "Collect each (map, quality) file at `scale` into `out_dir` (default `data/<scale>`) unless it is current; return the paths that exist."
     b = budget(check_scale(scale))
@@ -330,7 +331,7 @@ def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int 
         ckpts = [str(c) for c in (checkpoints or {}).get(m, [])]
         keys = {q: collection_key(scale, seed, m, q, kind, b.episodes_per_quality, cap_factor,
                                   [Path(c).name for c in ckpts]) for q in qualities}
-        status = {q: file_status(out_dir, m, q, keys[q]["key"], manifest) for q in qualities}
+        status = {q: file_status(out_dir, m, q, keys[q]["key"], manifest, deep) for q in qualities}
         todo = [q for q in qualities if status[q][0] not in ("kept", "missed")]
         for q in qualities:
             if status[q][0] == "kept": paths.append(out_dir / m / f"{q}.h5")

@@ -6,22 +6,24 @@ Docs: https://m3-compendium.github.io/m3-compendium/experiments.html.md"""
 
 # %% ../nbs/08_experiments.ipynb #beaa6f2f
 from __future__ import annotations
-import hashlib, json, time
-from dataclasses import asdict
+import argparse, hashlib, json, time
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Iterable
 
 from .cmg import get_task, get_task_set
-from .io import write_json
+from .io import write_json, code_identity
 from .finetune import format_jp_tt, iqm_with_ci
 from .ledger import (RunSpec, Method, METHODS, register_method, get_method, register_method_factory, build_methods,
                           make_record, validate_record, write_record, read_record, record_checksum, scan_ledger,
                           run_status, plan_sweep, sweep, expected_config, records_frame, current_records,
-                          estimate_stage_times, PaperSetup, repo_data_root, data_stage, torch_threads, _canonical)
+                          estimate_stage_times, PaperSetup, repo_data_root, data_stage, torch_threads, _canonical,
+                          expected_lineage, lineage_diff, lineage_note)
 
 # %% auto #0
 __all__ = ['TABLE1_METHOD_ORDER', 'PAPER_METHOD_TYPES', 'table1_frame', 'seeds_frame', 'iqm_frame', 'pretrain_config',
-           'pretrain_identity', 'pretrain_stage', 'm3_method', 'mappo_method', 'paper_specs', 'run_paper_sweep']
+           'pretrain_identity', 'pretrain_stage', 'm3_method', 'mappo_method', 'paper_specs', 'run_paper_sweep',
+           'plan_frame', 'main']
 
 # %% ../nbs/08_experiments.ipynb #f5993ab7
 TABLE1_METHOD_ORDER = ("MAPPO", "CARE", "MADT", "M3")   # the paper's row order; unknown methods follow
@@ -84,13 +86,15 @@ def pretrain_config(setup: PaperSetup, task_set: str, seed: int):
     pc = PretrainConfig(tasks=ts.pretrain, steps=b.pretrain_steps, batch_size=b.pretrain_batch, seed=seed, progress=False,
                         model={"context_len": b.context_len, **dict(setup.model)})
     h = hashlib.sha256(_canonical(pretrain_identity(pc, setup)).encode()).hexdigest()[:8]
-    pc.checkpoint_dir = str(Path(setup.out_dir) / "checkpoints" / setup.scale / ts.name / f"seed{seed}-{h}")
+    pc.checkpoint_dir = str(Path(setup.out_dir) / "checkpoints" / ts.name / f"seed{seed}-{h}")
     return pc
 
-def pretrain_identity(pc, setup: PaperSetup) -> dict:
-    "Everything that determines a pre-trained model: every PretrainConfig field but where it is saved, and the data."
-    return json.loads(_canonical({**{k: v for k, v in asdict(pc).items() if k not in ("checkpoint_dir", "progress")},
-                                  "qualities": list(setup.qualities), "data_seed": setup.data_seed}))
+def pretrain_identity(pc, setup: PaperSetup, lineage: bool = True) -> dict:
+    "Everything that determines a pre-trained model: every PretrainConfig field but where it is saved, the data (with `lineage`: its checksums and the code identity)."
+    ident = {**{k: v for k, v in asdict(pc).items() if k not in ("checkpoint_dir", "progress")},
+             "qualities": list(setup.qualities), "data_seed": setup.data_seed}
+    if lineage: ident.update(data=setup.data_identity(pc.tasks), code={"m3_nb.pretrain": code_identity("m3_nb.pretrain")})
+    return json.loads(_canonical(ident))
 
 def pretrain_stage(setup: PaperSetup, task_set: str, seed: int, log=print) -> Path:
     "Pre-train M3 on the task set's maps (all qualities) unless its checkpoint is complete; return the checkpoint."
@@ -100,11 +104,14 @@ def pretrain_stage(setup: PaperSetup, task_set: str, seed: int, log=print) -> Pa
     ck = Path(cfg.checkpoint_dir) / "last.pt"
     if ck.exists() and load_checkpoint(ck).get("step") == cfg.steps: return ck
     t0 = time.perf_counter()
-    run = pretrain_files([p for m in cfg.tasks for p in setup.data_paths(m)], cfg, held_out=0.1)
+    paths = [p for m in cfg.tasks for p in setup.data_paths(m)]
+    if not paths: raise FileNotFoundError(f"no {'/'.join(setup.qualities)} data for any map of set {task_set} in {setup.data_dir}")
+    run = pretrain_files(paths, cfg, held_out=0.1)
     acc = run["accuracy"]
     report = {"task_set": task_set, "seed": seed, "steps": cfg.steps, "wall_time_s": time.perf_counter() - t0,
               "final_metrics": run["metrics"][-1] if run["metrics"] else {}, "data": run["data"],
-              "held_out_accuracy": None if acc is None else acc.to_dict("records")}
+              "held_out_accuracy": None if acc is None else acc.to_dict("records"),
+              "identity": pretrain_identity(cfg, setup), "files": [str(p.relative_to(setup.data_dir)) for p in paths]}
     write_json(report, ck.with_name("report.json"))
     log(f"[pretrain] {task_set} seed {seed}: {cfg.steps} steps in {report['wall_time_s']:.1f} s -> {ck}")
     return ck
@@ -112,15 +119,24 @@ def pretrain_stage(setup: PaperSetup, task_set: str, seed: int, log=print) -> Pa
 # %% ../nbs/08_experiments.ipynb #2bf2d8dc
 def _m3_config(spec: RunSpec, setup: PaperSetup) -> dict:
     pc = pretrain_config(setup, spec.task_set, spec.seed)
-    return {"budget": asdict(setup.budget()), "pretrain": pretrain_identity(pc, setup), "finetune": setup.ft().to_dict()}
+    return {"budget": asdict(setup.budget()), "pretrain": pretrain_identity(pc, setup, lineage=False), "finetune": setup.ft().to_dict()}
+
+def _m3_inputs(spec: RunSpec, setup: PaperSetup) -> dict:
+    "M3's inputs: the checksum of every data file it reads (pre-training and AWAC) and its pre-trained model's folder."
+    pc = pretrain_config(setup, spec.task_set, spec.seed)
+    return {"data": setup.data_identity([*pc.tasks, spec.finetune_map]), "pretrained": Path(pc.checkpoint_dir).name}
 
 def _run_m3(spec: RunSpec, setup: PaperSetup) -> dict:
     from m3_nb.m3 import load_m3
     from m3_nb.finetune import finetune, load_offline_episodes
     torch_threads()
     model = load_m3(pretrain_stage(setup, spec.task_set, spec.seed))
-    offline = load_offline_episodes(setup.data_paths(spec.finetune_map)) if setup.ft().use_awac else None
-    return finetune(model, spec.finetune_map, setup.budget(), spec.seed, offline, setup.ft(), setup.env_fn)
+    ft, paths = setup.ft(), setup.data_paths(spec.finetune_map)
+    awac = ("on: " + ", ".join(p.stem for p in paths)) if ft.use_awac and paths else "off" if not ft.use_awac else \
+        f"off: no {'/'.join(setup.qualities)} data of {spec.finetune_map} (band missed at collection)"
+    if ft.use_awac and not paths: ft = replace(ft, use_awac=False)
+    offline = load_offline_episodes(paths) if ft.use_awac else None
+    return {**finetune(model, spec.finetune_map, setup.budget(), spec.seed, offline, ft, setup.env_fn), "awac": awac}
 
 def _mappo_config(spec: RunSpec, setup: PaperSetup) -> dict:
     return {"budget": asdict(setup.budget()), "mappo": dict(setup.ft().mappo)}
@@ -138,7 +154,7 @@ def m3_method(setup: PaperSetup) -> Method:
     "M3: pre-trained on the task set, fine-tuned with MAPPO + AWAC."
     from functools import partial
     return Method("M3", partial(_run_m3, setup=setup), partial(_m3_config, setup=setup), multi_task=True, offline=True,
-                  prepare=partial(_pretrain_m3, setup=setup))
+                  prepare=partial(_pretrain_m3, setup=setup), inputs=partial(_m3_inputs, setup=setup))
 
 def mappo_method(setup: PaperSetup) -> Method:
     "MAPPO trained from scratch on the map (Table 1 shows its TT only)."
@@ -183,3 +199,35 @@ def run_paper_sweep(setup: PaperSetup, specs: list[RunSpec], methods: dict | Non
         times[f"runs:{name}"] = time.perf_counter() - t0
     import pandas as pd
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), times
+
+def plan_frame(setup: PaperSetup, specs: list[RunSpec], methods: dict | None = None):
+    "What a sweep of `specs` would do, without doing it: one row per run with its status (done: reused; missing, stale or corrupt: recomputed), why, and an estimate of its seconds (the mean wall time of the method's readable records in the ledger)."
+    import pandas as pd
+    from m3_nb.ledger import scan_ledger as _scan
+    methods = methods or build_methods(setup, (s.method for s in specs))
+    seen = {}
+    for r in _scan(setup.runs_dir)[0]: seen.setdefault(r["method"], []).append(r["wall_time_s"])
+    rows = []
+    for spec, _, status, _, detail in plan_sweep(specs, setup.runs_dir, methods, log=lambda m: None, dry_run=True):
+        w = seen.get(spec.method)
+        rows.append({"run_id": spec.run_id, "status": status, "action": "reuse" if status == "done" else "recompute",
+                     "est_s": 0.0 if status == "done" else (sum(w) / len(w) if w else float("nan")), "why": detail})
+    return pd.DataFrame(rows, columns=["run_id", "status", "action", "est_s", "why"])
+
+def main(argv=None):
+    "`python -m m3_nb.experiments --plan --scale smoke --out results/smoke`: what `make paper` would reuse or recompute of Table 1's runs."
+    ap = argparse.ArgumentParser(prog="python -m m3_nb.experiments")
+    ap.add_argument("--plan", action="store_true", required=True)
+    ap.add_argument("--scale", default="smoke"); ap.add_argument("--out", required=True)
+    a = ap.parse_args(argv)
+    setup = PaperSetup(a.out, a.scale, data_root=str(repo_data_root()))
+    pf = plan_frame(setup, paper_specs(setup, ["A", "B"]))
+    counts = pf.groupby("status").agg(runs=("run_id", "size"), est_s=("est_s", "sum"))
+    print(f"table1 runs at {a.scale} ({setup.runs_dir}): " + ", ".join(f"{st} {int(r.runs)}" for st, r in counts.iterrows())
+          + f"; estimated {pf.est_s.sum():.0f} s to recompute" + (" (no earlier records to estimate from)" if pf.est_s.isna().all() and len(pf[pf.status != 'done']) else ""))
+    for st in ("stale", "corrupt"):
+        for _, r in pf[pf.status == st].head(3).iterrows(): print(f"  {st}: {r.why}")
+    return pf
+
+# %% ../nbs/08_experiments.ipynb #98de3f0a
+if __name__ == "__main__": main()

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .cmg import SCALES, check_scale, get_task, get_task_set
-from .io import write_json, provenance
+from .io import write_json, provenance, code_identity
 from .finetune import JP_TT_THRESHOLD, jump_start_return, time_to_threshold
 
 # %% auto #0
 __all__ = ['METHODS', 'METHOD_FACTORIES', 'RECORD_SCHEMA', 'RunSpec', 'Method', 'register_method', 'get_method',
            'register_method_factory', 'build_methods', 'CorruptRecordError', 'config_hash', 'expected_config',
-           'record_checksum', 'make_record', 'validate_record', 'write_record', 'read_record', 'scan_ledger',
-           'run_status', 'plan_sweep', 'sweep', 'records_frame', 'current_records', 'estimate_stage_times',
-           'repo_data_root', 'PaperSetup', 'data_stage', 'torch_threads']
+           'record_checksum', 'expected_lineage', 'lineage_diff', 'make_record', 'validate_record', 'write_record',
+           'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep', 'records_frame', 'current_records',
+           'lineage_note', 'estimate_stage_times', 'repo_data_root', 'PaperSetup', 'data_stage', 'torch_threads']
 
 # %% ../nbs/06a_ledger.ipynb #af0e392a
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ class RunSpec:
         return self.finetune_map in get_task_set(self.task_set).pretrain
 
     def path(self, runs_dir) -> Path:
-        return Path(runs_dir) / self.scale / self.task_set / f"{self.finetune_map}__{self.method}__{self.seed}.json"
+        "Where its record lives: `runs_dir/<task_set>/<map>__<method>__<seed>.json` (runs_dir is per scale: results/<scale>/runs)."
+        return Path(runs_dir) / self.task_set / f"{self.finetune_map}__{self.method}__{self.seed}.json"
 
 # %% ../nbs/06a_ledger.ipynb #bbc8bb4b
 @dataclass(frozen=True)
@@ -57,6 +58,15 @@ class Method:
     offline: bool = False    # ▲ (True) or △
     shows_jp: bool = True    # False: Table 1 prints only TT (trained from scratch)
     prepare: Callable | None = None  # (specs, log) -> None: shared work done once before the runs (pre-training)
+    code: tuple = ()         # m3_nb modules whose code identity the result depends on (default: the run function's module)
+    inputs: Callable | None = None   # RunSpec -> JSON-able {name: identity} of what the run reads (data checksums, checkpoints)
+
+    def code_modules(self) -> tuple:
+        "The modules versioned in this method's records: `code`, or the module defining `run` (through functools.partial)."
+        if self.code: return tuple(self.code)
+        fn = self.run
+        while hasattr(fn, "func"): fn = fn.func
+        return (getattr(fn, "__module__", None) or "?",)
 
     @property
     def type_marks(self) -> str: return ("♦" if self.multi_task else "◊") + ("▲" if self.offline else "△")
@@ -92,12 +102,13 @@ def build_methods(setup, names: Iterable[str]) -> dict[str, Method]:
     return out
 
 # %% ../nbs/06a_ledger.ipynb #ebddb81f
-RECORD_SCHEMA = "m3_nb.run/1"
+RECORD_SCHEMA = "m3_nb.run/2"      # /2 added `lineage`; /1 records are read but never current
 _RECORD_FIELDS = {"schema": str, "run_id": str, "method": str, "task_set": str, "finetune_map": str, "seed": int,
                   "scale": str, "seen_in_pretraining": bool, "threshold": (int, float), "jp": (int, float),
                   "tt": (int, float, type(None)), "eval_steps": list, "eval_returns": list, "config": dict,
                   "config_hash": str, "extras": dict, "provenance": dict, "wall_time_s": (int, float),
-                  "finished_at": str, "checksum": str}
+                  "finished_at": str, "checksum": str, "lineage": dict}
+_V1_FIELDS = {k: t for k, t in _RECORD_FIELDS.items() if k != "lineage"}
 
 class CorruptRecordError(ValueError):
     "A run record that cannot be trusted; its message names the path and the reason."
@@ -119,9 +130,35 @@ def record_checksum(rec: dict) -> str:
     "SHA-256 of the record's canonical JSON without its `checksum` field."
     return hashlib.sha256(_canonical({k: v for k, v in rec.items() if k != "checksum"}).encode()).hexdigest()
 
+def _code_ids(modules) -> dict:
+    return {m: code_identity(m) if m.startswith("m3_nb.") else "unversioned" for m in modules}
+
+def expected_lineage(spec: RunSpec, methods: dict | None = None) -> dict:
+    "The identities `spec`'s record must carry to be current: code of its method's modules, and its inputs."
+    m = (METHODS if methods is None else methods).get(spec.method) or get_method(spec.method)
+    return json.loads(_canonical({"code": _code_ids(m.code_modules()), "inputs": m.inputs(spec) if m.inputs else {}}))
+
+def _flat(d, prefix=""):
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and v: out.update(_flat(v, f"{prefix}{k}/"))
+        else: out[f"{prefix}{k}"] = v
+    return out
+
+def lineage_diff(old: dict | None, new: dict) -> list[str]:
+    "What changed between a record's lineage and the current one, one line per identity ([] if nothing)."
+    if old is None: return ["made before lineage was recorded (schema m3_nb.run/1): its code and data are unknown"]
+    out = []
+    for part, what in (("code", "code of"), ("inputs", "input")):
+        a, b = _flat(old.get(part, {})), _flat(new.get(part, {}))
+        out += [f"{what} {k}: {str(a.get(k, 'absent'))[:16]} -> {str(b.get(k, 'absent'))[:16]}"
+                for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)]
+    return out
+
 # %% ../nbs/06a_ledger.ipynb #789decef
 def make_record(spec: RunSpec, result: dict, config: dict, wall_time_s: float,
-                threshold: float = JP_TT_THRESHOLD) -> dict:
+                threshold: float = JP_TT_THRESHOLD,
+                lineage: dict | None = None) -> dict:   # code and input identities (`expected_lineage`); {} if not given
     "The ledger record of a finished run: JP and TT computed from its evaluation curve, provenance, checksum."
     steps = [int(s) for s in result["eval_steps"]]
     rets = [float(r) for r in result["eval_returns"]]
@@ -131,7 +168,7 @@ def make_record(spec: RunSpec, result: dict, config: dict, wall_time_s: float,
            "jp": jump_start_return(steps, rets), "tt": None if math.isinf(tt) else tt,
            "eval_steps": steps, "eval_returns": rets, "config": config, "config_hash": config_hash(spec, config),
            "extras": {k: v for k, v in result.items() if k not in ("eval_steps", "eval_returns", "jp", "tt")},
-           "provenance": provenance(), "wall_time_s": float(wall_time_s),
+           "provenance": provenance(), "wall_time_s": float(wall_time_s), "lineage": json.loads(_canonical(lineage or {})),
            "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     rec["extras"] = json.loads(_canonical(rec["extras"]))      # fail now, not at read time, on non-JSON extras
     rec["checksum"] = record_checksum(rec)
@@ -141,8 +178,8 @@ def validate_record(rec, path="<record>") -> dict:
     "`rec` if it has the schema, a matching checksum and JP/TT consistent with its curve; else CorruptRecordError."
     def bad(why): raise CorruptRecordError(f"corrupt run record {path}: {why}")
     if not isinstance(rec, dict): bad(f"expected a JSON object, found {type(rec).__name__}")
-    if rec.get("schema") != RECORD_SCHEMA: bad(f"schema {rec.get('schema')!r} != {RECORD_SCHEMA!r}")
-    for k, t in _RECORD_FIELDS.items():
+    if rec.get("schema") not in (RECORD_SCHEMA, "m3_nb.run/1"): bad(f"schema {rec.get('schema')!r} != {RECORD_SCHEMA!r}")
+    for k, t in (_RECORD_FIELDS if rec["schema"] == RECORD_SCHEMA else _V1_FIELDS).items():
         if k not in rec: bad(f"missing field {k!r}")
         if not isinstance(rec[k], t) or (t is int and isinstance(rec[k], bool)):
             bad(f"field {k!r} should be {t}, found {type(rec[k]).__name__}")
@@ -171,21 +208,25 @@ def read_record(path) -> dict:
 # %% ../nbs/06a_ledger.ipynb #dc0ad283
 def scan_ledger(runs_dir, scale: str | None = None):
     "All valid records under `runs_dir` (of one `scale`, or all) and the list of (path, reason) of corrupt ones."
-    root = Path(runs_dir) / scale if scale else Path(runs_dir)
+    root = Path(runs_dir)
     good, corrupt = [], []
     for p in sorted(root.rglob("*.json")) if root.exists() else []:
-        try: good.append(read_record(p))
-        except CorruptRecordError as e: corrupt.append((p, str(e)))
+        try: rec = read_record(p)
+        except CorruptRecordError as e: corrupt.append((p, str(e))); continue
+        if scale is None or rec["scale"] == scale: good.append(rec)
     return good, corrupt
 
-def run_status(spec: RunSpec, expected_hash: str, runs_dir) -> tuple[str, str]:
-    "('done'|'missing'|'stale'|'corrupt', detail) of `spec` in the ledger."
+def run_status(spec: RunSpec, expected_hash: str, runs_dir,
+               lineage: dict | None = None) -> tuple[str, str]:   # the expected lineage; None: not checked
+    "('done'|'missing'|'stale'|'corrupt', detail) of `spec` in the ledger; a stale detail names what changed."
     p = spec.path(runs_dir)
     if not p.exists(): return "missing", ""
     try: rec = read_record(p)
     except CorruptRecordError as e: return "corrupt", str(e)
     if rec["config_hash"] != expected_hash:
-        return "stale", f"{p}: config hash {rec['config_hash']} != expected {expected_hash}"
+        return "stale", f"{p}: config hash {rec['config_hash']} != expected {expected_hash} (configuration or scale changed)"
+    diffs = [] if lineage is None else lineage_diff(rec.get("lineage"), lineage)
+    if diffs: return "stale", f"{p}: " + "; ".join(diffs)
     return "done", ""
 
 # %% ../nbs/06a_ledger.ipynb #63d96f86
@@ -200,18 +241,20 @@ def _execute(run_fn, spec: RunSpec):
     result = run_fn(spec)
     return result, time.perf_counter() - t0
 
-def plan_sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None, log=print):
-    "[(spec, config, status)] for `specs`; corrupt records are reported and moved aside to `<name>.json.corrupt`."
+def plan_sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None, log=print,
+               dry_run: bool = False) -> list[tuple]:   # True: only report (nothing moved), as `make paper-plan` does
+    "[(spec, config, status, lineage, detail)] for `specs`; corrupt records are reported and moved aside to `<name>.json.corrupt`."
     methods = METHODS if methods is None else methods
     plan = []
     for spec in specs:
         cfg, h = expected_config(spec, methods)
-        status, detail = run_status(spec, h, runs_dir)
-        if status == "corrupt":
+        lin = expected_lineage(spec, methods)
+        status, detail = run_status(spec, h, runs_dir, lin)
+        if status == "corrupt" and not dry_run:
             p = spec.path(runs_dir); log(f"[ledger] {detail}; moved to {p.name}.corrupt and rerunning")
             os.replace(p, p.with_name(p.name + ".corrupt"))
-        elif status == "stale": log(f"[ledger] stale record {detail}; rerunning")
-        plan.append((spec, cfg, status))
+        elif status == "stale" and not dry_run: log(f"[ledger] stale record {detail}; rerunning")
+        plan.append((spec, cfg, status, lin, detail))
     return plan
 
 # %% ../nbs/06a_ledger.ipynb #a3eb560e
@@ -226,12 +269,13 @@ def sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None,
     import pandas as pd
     methods = METHODS if methods is None else methods
     plan = plan_sweep(specs, runs_dir, methods, log)
-    todo = [(s, c) for s, c, st in plan if st != "done"]
+    todo = [(s, c) for s, c, st, _, _ in plan if st != "done"]
+    lineages = {s.run_id: lin for s, _, _, lin, _ in plan}
     rows = {s.run_id: {"run_id": s.run_id, "status": st, "action": "skipped" if st == "done" else "pending", "wall_time_s": None}
-            for s, c, st in plan}
+            for s, c, st, _, _ in plan}
     log(f"[sweep] {len(plan)} runs: {len(plan) - len(todo)} done, {len(todo)} to run ({backend}, processes={processes})")
     def finish(spec, cfg, result, wall):
-        write_record(make_record(spec, result, cfg, wall), runs_dir)
+        write_record(make_record(spec, result, cfg, wall, lineage=lineages[spec.run_id]), runs_dir)
         rows[spec.run_id].update(action="ran", wall_time_s=round(wall, 2))
         log(f"[sweep] {spec.run_id} finished in {wall:.1f} s")
     if backend == "local" and processes <= 1:
@@ -266,13 +310,25 @@ def records_frame(records: Iterable[dict]):
 
 
 def current_records(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None) -> list[dict]:
-    "The valid records of `specs` whose config hash matches what their method would run now."
+    "The valid records of `specs` whose config hash and lineage (code, inputs) match what their method would run now."
     out = []
     for spec in specs:
         try: rec = read_record(spec.path(runs_dir))                 # one read per record
         except (FileNotFoundError, CorruptRecordError): continue
-        if rec["config_hash"] == expected_config(spec, methods)[1]: out.append(rec)
+        if (rec["config_hash"] == expected_config(spec, methods)[1]
+                and not lineage_diff(rec.get("lineage"), expected_lineage(spec, methods))): out.append(rec)
     return out
+
+def lineage_note(records: Iterable[dict]) -> str:
+    "A caption sentence naming the code identities and commits of `records` (with how many runs each)."
+    from collections import Counter
+    recs = list(records)
+    codes = Counter(", ".join(f"{m} {h[:12]}" for m, h in sorted(r.get("lineage", {}).get("code", {}).items()))
+                    or "unknown (schema m3_nb.run/1)" for r in recs)
+    commits = Counter(str(r["provenance"].get("code_version", "unknown"))[:12] + ("+dirty" if "+dirty" in str(r["provenance"].get("code_version")) else "")
+                      for r in recs)
+    fmt = lambda c: "; ".join(f"{k} ({n} run{'s' if n != 1 else ''})" for k, n in sorted(c.items()))
+    return f"Run records: {len(recs)}; code identity {fmt(codes)}; commits {fmt(commits)}."
 
 def estimate_stage_times(measured: dict,   # stage -> {"seconds": s, "units": u} measured (units: env steps, grad steps...)
                          scale_units: dict, # stage -> units the target scale needs
@@ -295,7 +351,7 @@ class PaperSetup:
     out_dir: str                          # results root (`make paper` passes results/)
     scale: str = "smoke"
     budget_overrides: tuple = ()          # (field, value) pairs replacing the scale's budget (tiny test sweeps)
-    qualities: tuple = ("good", "medium", "poor")   # data qualities collected and used for pre-training and AWAC
+    qualities: tuple = ("good",)          # data qualities for pre-training and AWAC: good (MADT's, the paper's); ("good", "medium", "poor") = the 1:1:1 mixture
     model: tuple = ()                     # M3Config overrides as (field, value) pairs
     finetune: object = None               # m3_nb.finetune.FinetuneConfig (None: its defaults)
     data_seed: int = 0                    # seed of data collection (one data set shared by every run seed)
@@ -311,25 +367,40 @@ class PaperSetup:
     def data_dir(self) -> Path: return Path(self.data_root or Path(self.out_dir) / "data") / self.scale
     @property
     def runs_dir(self) -> Path: return Path(self.out_dir) / "runs"
-    def data_paths(self, map_name: str) -> list[Path]: return [self.data_dir / map_name / f"{q}.h5" for q in self.qualities]
+    def data_paths(self, map_name: str) -> list[Path]:
+        "The files of `map_name` in `qualities` that exist; a band missed at collection (in the manifest) is left out, anything else absent is an error."
+        from m3_nb.collect import read_manifest
+        missed = read_manifest(self.data_dir).get("maps", {}).get(map_name, {}).get("missed", {})
+        out = []
+        for q in self.qualities:
+            p = self.data_dir / map_name / f"{q}.h5"
+            if p.exists(): out.append(p)
+            elif q not in missed:
+                raise FileNotFoundError(f"{p} does not exist and {self.data_dir / 'manifest.json'} records no missed "
+                                        f"{q} band for {map_name}; run the data stage (make data SCALE={self.scale})")
+        return out
+
+    def data_identity(self, maps: Iterable[str]) -> dict:
+        "{'<map>/<quality>': checksum, 'missed' or 'missing'} of the data files of `maps`: the inputs a run's lineage records."
+        from m3_nb.collect import read_manifest
+        from m3_nb.data import validate_file, DatasetError
+        man, out = read_manifest(self.data_dir).get("maps", {}), {}
+        for m in dict.fromkeys(maps):
+            for q in self.qualities:
+                p = self.data_dir / m / f"{q}.h5"
+                if not p.exists(): out[f"{m}/{q}"] = "missed" if q in man.get(m, {}).get("missed", {}) else "missing"; continue
+                try: out[f"{m}/{q}"] = str(validate_file(p, deep=False)["checksum"])
+                except (OSError, DatasetError): out[f"{m}/{q}"] = "unreadable"
+        return out
 
 # %% ../nbs/06a_ledger.ipynb #f2983657
 def data_stage(setup: PaperSetup, maps: Iterable[str], log=print,
-               deep: bool = False) -> list[Path]:  # True: check every value and the checksum, not just the layout
-    "Collect the datasets of `maps` that are missing or fail validation; return every dataset path."
+               deep: bool = False) -> list[Path]:  # True: check every value and the checksum of kept files, not just the layout
+    "Collect the datasets of `maps` that are missing, unusable or stale (`m3_nb.collect.collect_all`); return the paths that exist."
     from m3_nb.collect import collect_all
-    from m3_nb.data import validate_file, DatasetError
     maps = list(dict.fromkeys(maps))
-    def ok(p):
-        try: validate_file(p, deep=deep); return True
-        except (OSError, DatasetError) as e:
-            if p.exists(): log(f"[data] {p} is unusable ({e}); collecting again")
-            return False
-    missing = [m for m in maps if not all(ok(p) for p in setup.data_paths(m))]
-    if missing:
-        log(f"[data] collecting {', '.join(missing)} ({', '.join(setup.qualities)}) at scale {setup.scale}")
-        collect_all(setup.scale, setup.data_dir, setup.data_seed, missing, setup.qualities, env_fn=setup.env_fn,
-                    scripted=setup.scripted, log=log)
+    collect_all(setup.scale, setup.data_dir, setup.data_seed, maps, setup.qualities, env_fn=setup.env_fn,
+                scripted=setup.scripted, log=log, deep=deep)
     return [p for m in maps for p in setup.data_paths(m)]
 
 # %% ../nbs/06a_ledger.ipynb #28ea53b5
