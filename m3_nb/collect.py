@@ -129,7 +129,7 @@ def collect_episodes(env, policy: Callable, n_episodes: int,
     out["filled"] = (np.arange(T)[None] < L[:, None]).astype(np.int64)
     out["terminated"] = ((np.arange(T)[None] == L[:, None] - 1) & np.array([e["terminated"] for e in eps])[:, None]).astype(np.uint8)
     out["won"] = np.array([e["won"] for e in eps])
-    out["returns"] = out["reward"].sum(1).astype(np.float64)
+    out["returns"] = (out["reward"].astype(np.float64) * out["filled"]).sum(1)   # as data.episode_returns reads it back
     return out
 
 # %% ../nbs/03b_collect.ipynb #0bfa6850
