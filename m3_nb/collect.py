@@ -174,7 +174,8 @@ class BandMissed(RuntimeError):
         super().__init__(f"{report['map']} {report['quality']}: band {report['band']} missed: {report['accepted']} of "
                          f"{report['wanted']} episodes in band after {report['attempted']} attempted (cap); behaviour "
                          f"{report['behaviour']} returns {report['behaviour_return']:.2f} on average, "
-                         f"{report['distance']:.2f} from the band")
+                         + (f"{report['distance']:.2f} from the band" if report['distance'] > 0 else
+                            "inside the band, but its single episodes rarely are"))
 
 def collect_dataset(out_dir: str | os.PathLike, map_name: str, quality: str, behaviour: Candidate, env_fn: Callable,
                     n_episodes: int, seed: int = 0, num_envs: int = 16, block: int = 256,
@@ -275,7 +276,7 @@ def file_seed(seed: int, map_name: str, quality: str) -> int:
 
 def collection_key(scale: str, seed: int, map_name: str, quality: str, behaviour: str, episodes: int,
                    cap_factor: int, checkpoints: Sequence[str] = ()) -> dict:
-    "What a dataset file's bytes depend on, and its hash (`key`): config, the behaviour checkpoints, the collection code."
+    "What a dataset file's bytes depend on, and its hash (`key`): config, the behaviour checkpoints ('name:sha256'), the collection code."
     ident = {"scale": scale, "seed": seed, "map": map_name, "quality": quality, "behaviour": behaviour,
              "episodes": episodes, "cap_factor": cap_factor, "file_seed": file_seed(seed, map_name, quality),
              "checkpoints": list(checkpoints), "code": {"m3_nb.collect": code_identity("m3_nb.collect")}}
@@ -329,8 +330,8 @@ def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int 
     for m in maps:
         t0 = time.time()
         ckpts = [str(c) for c in (checkpoints or {}).get(m, [])]
-        keys = {q: collection_key(scale, seed, m, q, kind, b.episodes_per_quality, cap_factor,
-                                  [Path(c).name for c in ckpts]) for q in qualities}
+        ck_ids = [f"{Path(c).name}:{hashlib.sha256(Path(c).read_bytes()).hexdigest()[:16]}" for c in ckpts]  # the weights' identity
+        keys = {q: collection_key(scale, seed, m, q, kind, b.episodes_per_quality, cap_factor, ck_ids) for q in qualities}
         status = {q: file_status(out_dir, m, q, keys[q]["key"], manifest, deep) for q in qualities}
         todo = [q for q in qualities if status[q][0] not in ("kept", "missed")]
         for q in qualities:
