@@ -170,8 +170,8 @@ def synthetic_episodes(E: int = 3, T: int = 6, N: int = 2, obs_dim: int = 4, sta
     actions = np.zeros((E, T, N), np.int64)
     for idx in np.ndindex(E, T, N): actions[idx] = rng.choice(np.flatnonzero(avail[idx]))
     m4 = filled[:, :, None, None]
-    data = {"obs": rng.standard_normal((E, T, N, obs_dim)).astype(np.float32) * m4,
-            "state": rng.standard_normal((E, T, state_dim)).astype(np.float32) * filled[..., None],
+    data = {"obs": np.where(m4, rng.standard_normal((E, T, N, obs_dim)).astype(np.float32), 0),   # +0.0 padding
+            "state": np.where(filled[..., None], rng.standard_normal((E, T, state_dim)).astype(np.float32), 0),
             "actions": actions * filled[..., None], "avail_actions": avail * m4,
             "reward": rng.random((E, T)).astype(np.float32) * filled,
             "terminated": ((np.arange(T)[None] == L[:, None] - 1) & (L[:, None] < T)).astype(np.uint8),

@@ -15,10 +15,12 @@ import numpy as np
 import torch
 
 from .cmg import get_task
-from .data import (KEYS, DatasetError, EpisodeWriter, layout_shapes, open_h5, _blocks, _check_block, _onehot, _H5_ERRORS)
+from .io import atomic_path
+from .data import (DTYPES, KEYS, DatasetError, EpisodeWriter, layout_shapes, open_h5, validate_file, _blocks,
+                         _block_agent_lengths, _check_block, _onehot, _H5_ERRORS)
 
 # %% auto #0
-__all__ = ['import_pymarl_h5', 'safe_load_episode', 'import_madt']
+__all__ = ['import_pymarl_h5', 'safe_load_episode', 'import_madt', 'export_pymarl_h5', 'export_madt']
 
 # %% ../nbs/03a_importers.ipynb #865d19e7
 def _foreign_dims(f: h5py.File, path) -> dict:
@@ -49,7 +51,7 @@ def _convert_pymarl_block(d: dict, bootstrap_row: bool, path, e0: int) -> dict:
     out = {k: np.asarray(d[k][:, :T]) for k in KEYS}
     out["filled"] = keep.astype(np.int64)[..., None]
     for k in KEYS:
-        if k != "filled": out[k] = out[k] * keep.reshape(keep.shape + (1,) * (out[k].ndim - 2)).astype(out[k].dtype)
+        if k != "filled": out[k] = np.where(keep.reshape(keep.shape + (1,) * (out[k].ndim - 2)), out[k], 0).astype(out[k].dtype)
     return out
 
 def import_pymarl_h5(sources: Sequence[str | os.PathLike] | str | os.PathLike,  # part files, or a folder of *.h5
@@ -150,3 +152,63 @@ def import_madt(src_dir: str | os.PathLike,        # MADT's <map>/<quality>/ fol
                                            for k in KEYS}, chunk.start, A)
             w.append(d["obs"], d["state"], d["actions"], d["avail_actions"], d["reward"], d["terminated"], d["filled"])
     return Path(dst)
+
+# %% ../nbs/03a_importers.ipynb #3f7ecbb6
+def _episode_blocks(path, attrs: dict, block: int):
+    "`(first episode, {key: arrays of up to `block` episodes})` of the dataset file at `path`, read block by block."
+    with open_h5(path) as f:
+        for sl in _blocks(int(attrs["episodes"]), block):
+            try: yield sl.start, {k: f[k][sl] for k in KEYS}
+            except _H5_ERRORS as e: raise DatasetError(path, "", f"readable episodes {sl.start}..{sl.stop - 1}", f"{type(e).__name__}: {e}") from None
+
+def _fresh_folder(folder: Path, pattern: str, overwrite: bool) -> Path:
+    "`folder`, created; its files matching `pattern` removed if `overwrite`, else refused when it holds any file."
+    folder.mkdir(parents=True, exist_ok=True)
+    old = sorted(p for p in folder.iterdir() if p.is_file())
+    if old and not overwrite:
+        raise FileExistsError(f"{folder} already holds {len(old)} files ({old[0].name}, ...): a reader would mix them "
+                              f"with the export; pass overwrite=True to replace files matching {pattern!r}")
+    for p in folder.glob(pattern): p.unlink()
+    return folder
+
+def export_pymarl_h5(src: str | os.PathLike,      # one of our dataset files
+                     dst_dir: str | os.PathLike,  # gets part_<k>.h5 (ODIS reads <map>/<quality>/ of its data folder)
+                     part_size: int = 2000,       # episodes per part file (ODIS's DataSaver default)
+                     overwrite: bool = False, compression_level: int = 4) -> list[Path]:
+    "Write the dataset file `src` as PyMARL/ODIS `EpisodeBatch` HDF5 parts: T+1 rows, bootstrap row filled, PyMARL dtypes."
+    attrs = validate_file(src)
+    folder = _fresh_folder(Path(dst_dir), "part_*.h5", overwrite)
+    out = []
+    for k, (e0, d) in enumerate(_episode_blocks(src, attrs, part_size)):
+        B, L = len(d["filled"]), d["filled"][:, :, 0].sum(1)
+        rows = {key: np.concatenate([v, np.zeros((B, 1, *v.shape[2:]), v.dtype)], 1) for key, v in d.items()}
+        last, boot = (np.arange(B), L - 1), (np.arange(B), L)
+        for key in ("obs", "state", "avail_actions"): rows[key][boot] = rows[key][last]
+        rows["filled"][boot] = 1
+        path = folder / f"part_{k}.h5"
+        with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+            for key in KEYS: f.create_dataset(key, data=rows[key].astype(DTYPES[key], copy=False), compression="gzip",
+                                              compression_opts=compression_level)
+            f.attrs.update({"map": attrs["map"], "quality": attrs["quality"], "interface": attrs["interface"],
+                            "source_file": Path(src).name, "source_checksum": attrs["checksum"], "first_episode": e0,
+                            "bootstrap_row": "copy of the last step's obs/state/avail_actions (our layout keeps no final observation)",
+                            "terminated": "PyMARL's: 0 on a time-limit episode, 1 only on a real end"})
+        out.append(path)
+    return out
+
+def export_madt(src: str | os.PathLike,        # one of our dataset files
+                dst_root: str | os.PathLike,   # MADT's offline_data_dir: files go to <dst_root>/<map>/<quality>/
+                overwrite: bool = False, block: int = 256) -> Path:
+    "Write the dataset file `src` as MADT's per-episode `torch.save` files of plain lists; returns the episode folder."
+    attrs = validate_file(src)
+    folder = _fresh_folder(Path(dst_root) / attrs["map"] / attrs["quality"], "*.pt", overwrite)
+    N = int(attrs["n_agents"])
+    for e0, d in _episode_blocks(src, attrs, block):
+        fl = d["filled"][:, :, 0]
+        live = _block_agent_lengths(fl, d["avail_actions"], N)          # [B, N]: steps up to each agent's death
+        for b, L in enumerate(fl.sum(1)):
+            S, O, A, R, AV = (d[k][b, :L].tolist() for k in ("state", "obs", "actions", "reward", "avail_actions"))
+            ep = [[[S[t], O[t][i], A[t][i], R[t], bool(t == L - 1 or t >= live[b, i] - 1), AV[t][i]] for t in range(L)]
+                  for i in range(N)]
+            with atomic_path(folder / f"{e0 + b:06d}.pt") as tmp: torch.save(ep, tmp)
+    return folder
