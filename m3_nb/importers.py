@@ -6,7 +6,7 @@ Docs: https://m3-compendium.github.io/m3-compendium/importers.html.md"""
 
 # %% ../nbs/03a_importers.ipynb #17a7bcd3
 from __future__ import annotations
-import os, pickle, zipfile
+import os, pickle, warnings, zipfile
 from pathlib import Path
 from typing import Sequence
 
@@ -20,7 +20,7 @@ from .data import (DTYPES, KEYS, DatasetError, EpisodeWriter, layout_shapes, ope
                          _block_agent_lengths, _check_block, _onehot, _H5_ERRORS)
 
 # %% auto #0
-__all__ = ['import_pymarl_h5', 'safe_load_episode', 'import_madt', 'export_pymarl_h5', 'export_madt']
+__all__ = ['AT_LIMIT', 'import_pymarl_h5', 'safe_load_episode', 'import_madt', 'export_pymarl_h5', 'export_madt']
 
 # %% ../nbs/03a_importers.ipynb #865d19e7
 def _foreign_dims(f: h5py.File, path) -> dict:
@@ -37,6 +37,31 @@ def _foreign_dims(f: h5py.File, path) -> dict:
     for k in ("obs", "state", "reward"):
         if f[k].dtype.kind != "f": raise DatasetError(path, k, "a floating-point array", f"dtype {f[k].dtype}")
     return dims
+
+# %% ../nbs/03a_importers.ipynb #dae7ce8e
+AT_LIMIT = ("truncate", "keep")
+
+def _episodes_at_limit(path, d: dict, limit: int, at_limit: str, e0: int) -> int:
+    "Episodes of the block `d` (our arrays) that end at `limit` with terminated=1; 'truncate' sets their terminated to 0."
+    L = d["filled"][..., 0].sum(1)
+    for e in np.flatnonzero(L > limit):
+        raise DatasetError(path, "filled", f"at most time_limit={limit} steps per episode (pass the right time_limit=)",
+                           f"{L[e]} steps in episode {e0 + e}")
+    at = np.flatnonzero((L == limit) & (d["terminated"][np.arange(len(L)), np.maximum(L - 1, 0), 0] == 1))
+    if at_limit == "truncate": d["terminated"][at, L[at] - 1, 0] = 0
+    return len(at)
+
+def _warn_at_limit(source, n: int, E: int, limit: int, at_limit: str):
+    "Say how many episodes ended at the time limit marked terminal, and how they were recorded."
+    if not n: return
+    how = ("recorded as truncated (terminated=0); pass at_limit='keep' to keep them terminal" if at_limit == "truncate"
+           else "kept terminal (terminated=1) as at_limit='keep' asks; AWAC/GAE will not bootstrap after them")
+    warnings.warn(f"{source}: {n} of {E} episodes end at the time limit ({limit} steps) with terminated=1: {how}", stacklevel=3)
+
+def _time_limit(map_name: str, time_limit: int | None, at_limit: str) -> int:
+    "The time limit to apply (default: the task's SMAC episode limit), after checking `at_limit`."
+    if at_limit not in AT_LIMIT: raise ValueError(f"at_limit must be one of {AT_LIMIT}, found {at_limit!r}")
+    return int(time_limit) if time_limit is not None else get_task(map_name).episode_limit
 
 # %% ../nbs/03a_importers.ipynb #9dc2abad
 def _convert_pymarl_block(d: dict, bootstrap_row: bool, path, e0: int) -> dict:
@@ -57,6 +82,8 @@ def _convert_pymarl_block(d: dict, bootstrap_row: bool, path, e0: int) -> dict:
 def import_pymarl_h5(sources: Sequence[str | os.PathLike] | str | os.PathLike,  # part files, or a folder of *.h5
                      dst: str | os.PathLike, map_name: str, quality: str,
                      bootstrap_row: bool = True,   # PyMARL runners store the final observation as an extra filled row
+                     time_limit: int | None = None,  # episode limit of the data (default: the task's SMAC limit)
+                     at_limit: str = "truncate",     # episodes of time_limit steps marked terminal: 'truncate' or 'keep'
                      block: int = 64) -> Path:
     "Convert PyMARL/ODIS HDF5 episode files (SMAC's native sizes) into one dataset file in our layout, block by block."
     src = Path(sources) if isinstance(sources, (str, os.PathLike)) else None
@@ -69,8 +96,10 @@ def import_pymarl_h5(sources: Sequence[str | os.PathLike] | str | os.PathLike,  
         if len({d[k] for d in dims}) > 1: raise DatasetError(paths[0], k, f"the same {k} in every part", [d[k] for d in dims])
     d0 = dims[0]
     T = d0["T"] - (1 if bootstrap_row else 0)
+    limit = _time_limit(map_name, time_limit, at_limit)
     attrs = {"source_format": "pymarl-h5", "source_files": [p.name for p in paths], "behaviour": "imported",
-             "source_bootstrap_row": bootstrap_row}
+             "source_bootstrap_row": bootstrap_row, "time_limit": limit, "at_limit": at_limit}
+    n_limit = 0
     with EpisodeWriter(dst, map_name, quality, d0["N"], d0["obs_dim"], d0["state_dim"], d0["n_actions"], T, attrs,
                        interface="smac_native") as w:
         for p, dm in zip(paths, dims):
@@ -81,8 +110,11 @@ def import_pymarl_h5(sources: Sequence[str | os.PathLike] | str | os.PathLike,  
                     d = _convert_pymarl_block(raw, bootstrap_row, p, sl.start)
                     d = {k: d[k].astype(np.float32 if k in ("obs", "state", "reward", "actions_onehot") else np.int64) for k in KEYS}
                     _check_block(p, d, sl.start, d0["n_actions"])
+                    n_limit += _episodes_at_limit(p, d, limit, at_limit, sl.start)
                     w.append(d["obs"], d["state"], d["actions"][..., 0], d["avail_actions"], d["reward"][..., 0],
                              d["terminated"][..., 0], d["filled"][..., 0])
+        w.meta["at_limit_episodes"] = n_limit
+    _warn_at_limit(", ".join(p.name for p in paths), n_limit, sum(dm["E"] for dm in dims), limit, at_limit)
     return Path(dst)
 
 # %% ../nbs/03a_importers.ipynb #cb2bd219
@@ -131,14 +163,20 @@ def _madt_arrays(ep, path, max_len: int) -> dict:
 def import_madt(src_dir: str | os.PathLike,        # MADT's <map>/<quality>/ folder of per-episode files
                 dst: str | os.PathLike, map_name: str, quality: str,
                 max_len: int | None = None,        # steps per episode in our file (default: the task's episode limit)
-                max_episodes: int | None = None, block: int = 64) -> Path:
+                max_episodes: int | None = None,
+                time_limit: int | None = None,     # episode limit of the data (default: the task's SMAC limit)
+                at_limit: str = "truncate",        # episodes of time_limit steps (all marked terminal): 'truncate' or 'keep'
+                block: int = 64) -> Path:
     "Convert MADT's per-episode `torch.save` files into one dataset file in our layout, loading them safely."
     files = sorted(p for p in Path(src_dir).iterdir() if p.is_file())[:max_episodes]
     if not files: raise DatasetError(src_dir, "", "episode files", "an empty folder")
     max_len = max_len or get_task(map_name).episode_limit
     first = _madt_arrays(safe_load_episode(files[0]), files[0], max_len)
     N, D = first["obs"].shape[1:]; S, A = first["state"].shape[-1], first["avail_actions"].shape[-1]
-    attrs = {"source_format": "madt-torch", "source_dir": str(src_dir), "behaviour": "imported"}
+    limit = _time_limit(map_name, time_limit, at_limit)
+    attrs = {"source_format": "madt-torch", "source_dir": str(src_dir), "behaviour": "imported", "time_limit": limit,
+             "at_limit": at_limit}
+    n_limit = 0
     with EpisodeWriter(dst, map_name, quality, N, D, S, A, max_len, attrs, interface="smac_native") as w:
         for chunk in _blocks(len(files), block):
             eps = [_madt_arrays(safe_load_episode(p), p, max_len) for p in files[chunk]]
@@ -148,9 +186,13 @@ def import_madt(src_dir: str | os.PathLike,        # MADT's <map>/<quality>/ fol
                         raise DatasetError(p, k, f"shape {first[k].shape} as in {files[0].name}", f"shape {e[k].shape}")
             d = {k: np.stack([e[k] for e in eps]) for k in eps[0]}
             d["actions_onehot"] = _onehot(d["actions"], d["filled"], A)
-            _check_block(files[chunk][0], {k: d[k][..., None] if k in ("actions", "reward", "terminated", "filled") else d[k]
-                                           for k in KEYS}, chunk.start, A)
-            w.append(d["obs"], d["state"], d["actions"], d["avail_actions"], d["reward"], d["terminated"], d["filled"])
+            d = {k: d[k][..., None] if k in ("actions", "reward", "terminated", "filled") else d[k] for k in KEYS}
+            _check_block(files[chunk][0], d, chunk.start, A)
+            n_limit += _episodes_at_limit(files[chunk][0], d, limit, at_limit, chunk.start)
+            w.append(d["obs"], d["state"], d["actions"][..., 0], d["avail_actions"], d["reward"][..., 0],
+                     d["terminated"][..., 0], d["filled"][..., 0])
+        w.meta["at_limit_episodes"] = n_limit
+    _warn_at_limit(str(src_dir), n_limit, len(files), limit, at_limit)
     return Path(dst)
 
 # %% ../nbs/03a_importers.ipynb #3f7ecbb6
