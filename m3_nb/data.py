@@ -98,17 +98,20 @@ class EpisodeWriter:
     def append(self, obs, state, actions, avail_actions, reward, terminated, filled, won=None) -> int:
         "Append a batch of `B` episodes (`actions [B,T,N]`, `reward/terminated/filled [B,T]`); return the episode count."
         T, N, A = self.dims["max_len"], self.dims["n_agents"], self.dims["n_actions"]
-        filled = np.asarray(filled).reshape(-1, T).astype(np.int64)
-        actions = np.asarray(actions).reshape(-1, T, N).astype(np.int64)
-        reward = np.asarray(reward, np.float32).reshape(-1, T)
+        def shaped(key, x, shape, dtype):           # errors name the destination, not the temporary file
+            x = np.asarray(x)
+            if x.size % int(np.prod(shape)): raise DatasetError(self.path, key, f"shape [B, {', '.join(map(str, shape))}]", f"shape {x.shape}")
+            return x.reshape(-1, *shape).astype(dtype)
+        filled, actions = shaped("filled", filled, (T,), np.int64), shaped("actions", actions, (T, N), np.int64)
+        reward = shaped("reward", reward, (T,), np.float32)
         data = {"obs": obs, "state": state, "actions": actions[..., None],
                 "actions_onehot": _onehot(actions, filled, A), "avail_actions": avail_actions, "reward": reward[..., None],
-                "terminated": np.asarray(terminated).reshape(-1, T, 1), "filled": filled[..., None]}
+                "terminated": shaped("terminated", terminated, (T,), np.uint8)[..., None], "filled": filled[..., None]}
         B = filled.shape[0]
         shapes = layout_shapes(B, T, N, self.dims["obs_dim"], self.dims["state_dim"], A)
         for k in KEYS:
             arr = np.asarray(data[k])
-            if arr.shape != shapes[k]: raise DatasetError(self._tmp, k, f"shape {shapes[k]}", f"shape {arr.shape}")
+            if arr.shape != shapes[k]: raise DatasetError(self.path, k, f"shape {shapes[k]}", f"shape {arr.shape}")
             ds = self.f[k]; n = ds.shape[0]
             ds.resize(n + B, axis=0); ds[n:] = arr.astype(DTYPES[k], copy=False)
         self.returns += list((reward * filled).sum(1).astype(np.float64))

@@ -6,7 +6,8 @@ Docs: https://m3-compendium.github.io/m3-compendium/importers.html.md"""
 
 # %% ../nbs/03a_importers.ipynb #17a7bcd3
 from __future__ import annotations
-import os, pickle, warnings, zipfile
+import itertools, os, pickle, warnings, zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -20,7 +21,8 @@ from .data import (DTYPES, KEYS, DatasetError, EpisodeWriter, layout_shapes, ope
                          _block_agent_lengths, _check_block, _onehot, _H5_ERRORS)
 
 # %% auto #0
-__all__ = ['AT_LIMIT', 'import_pymarl_h5', 'safe_load_episode', 'import_madt', 'export_pymarl_h5', 'export_madt']
+__all__ = ['AT_LIMIT', 'interface_sizes', 'import_pymarl_h5', 'safe_load_episode', 'import_madt', 'export_pymarl_h5',
+           'export_madt']
 
 # %% ../nbs/03a_importers.ipynb #865d19e7
 def _foreign_dims(f: h5py.File, path) -> dict:
@@ -36,7 +38,35 @@ def _foreign_dims(f: h5py.File, path) -> dict:
         if tuple(f[k].shape) != shape: raise DatasetError(path, k, f"shape {shape}", f"shape {tuple(f[k].shape)}")
     for k in ("obs", "state", "reward"):
         if f[k].dtype.kind != "f": raise DatasetError(path, k, "a floating-point array", f"dtype {f[k].dtype}")
+    dims["interface"] = f.attrs.get("interface")          # written by export_pymarl_h5; absent in foreign files
+    if isinstance(dims["interface"], bytes): dims["interface"] = dims["interface"].decode()
     return dims
+
+_SIZE_KEY = {"n_agents": "obs", "obs_dim": "obs", "state_dim": "state", "n_actions": "avail_actions"}
+
+def interface_sizes(map_name: str) -> dict:
+    "The sizes each interface allows for `map_name`: SMAC's native ones (with/without the optional last-action and timestep features) and our fixed ones."
+    from m3_nb.smac import smac_layout                   # lazy: imports the environment (JAX)
+    from m3_nb.envs import OBS_DIM, STATE_DIM, N_ACTIONS
+    lay, flags = smac_layout(map_name), list(itertools.product((False, True), repeat=2))
+    native = {"n_agents": {lay.n_agents}, "n_actions": {lay.n_actions},
+              "obs_dim": {replace(lay, obs_last_action=a, obs_timestep_number=b).obs_dim for a, b in flags},
+              "state_dim": {replace(lay, state_last_action=a, state_timestep_number=b).state_dim for a, b in flags}}
+    fixed = {"n_agents": {lay.n_agents}, "obs_dim": {OBS_DIM}, "state_dim": {STATE_DIM}, "n_actions": {N_ACTIONS}}
+    return {"smac_native": native, "m3_fixed": fixed}
+
+def _check_interface(path, map_name: str, dims: dict) -> str:
+    "The interface ('smac_native' or 'm3_fixed') whose sizes for `map_name` the file has (its own claim first); else a DatasetError."
+    allowed = interface_sizes(map_name)
+    claimed = dims.get("interface")
+    order = [claimed] if claimed in allowed else list(allowed)
+    for name in order:
+        if all(dims[k] in allowed[name][k] for k in _SIZE_KEY): return name
+    name = order[0]
+    k = next(k for k in _SIZE_KEY if dims[k] not in allowed[name][k])
+    want = " or ".join(f"{sorted(allowed[n][k])} ({'SMAC ' + map_name if n == 'smac_native' else 'our fixed interface'})"
+                       for n in order)
+    raise DatasetError(path, _SIZE_KEY[k], f"{k} {want}", f"{k} {dims[k]}")
 
 # %% ../nbs/03a_importers.ipynb #dae7ce8e
 AT_LIMIT = ("truncate", "keep")
@@ -92,7 +122,8 @@ def import_pymarl_h5(sources: Sequence[str | os.PathLike] | str | os.PathLike,  
     dims = []
     for p in paths:
         with open_h5(p) as f: dims.append(_foreign_dims(f, p))
-    for k in ("T", "N", "obs_dim", "state_dim", "n_actions"):
+        dims[-1]["interface"] = _check_interface(p, map_name, {**dims[-1], "n_agents": dims[-1]["N"]})
+    for k in ("T", "N", "obs_dim", "state_dim", "n_actions", "interface"):
         if len({d[k] for d in dims}) > 1: raise DatasetError(paths[0], k, f"the same {k} in every part", [d[k] for d in dims])
     d0 = dims[0]
     T = d0["T"] - (1 if bootstrap_row else 0)
@@ -101,7 +132,7 @@ def import_pymarl_h5(sources: Sequence[str | os.PathLike] | str | os.PathLike,  
              "source_bootstrap_row": bootstrap_row, "time_limit": limit, "at_limit": at_limit}
     n_limit = 0
     with EpisodeWriter(dst, map_name, quality, d0["N"], d0["obs_dim"], d0["state_dim"], d0["n_actions"], T, attrs,
-                       interface="smac_native") as w:
+                       interface=d0["interface"]) as w:
         for p, dm in zip(paths, dims):
             with open_h5(p) as f:
                 for sl in _blocks(dm["E"], block):
@@ -126,14 +157,28 @@ def _numpy_value_constructors() -> list:
     out += [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith("DType")]
     return out
 
+_TORCH_SAVE = "a torch.save file of one MADT episode (a zip archive, or a pickle starting with byte 0x80)"
+
+def _not_torch_save(path) -> str | None:
+    "What the file at `path` is if it cannot be a `torch.save` file (judged from its first bytes), else None."
+    with open(path, "rb") as fh: head = fh.read(8)
+    if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80": return None
+    kind = ("an HDF5 file (import it with import_pymarl_h5)" if head.startswith(b"\x89HDF") else "an empty file" if not head
+            else "text" if head.isascii() and head.decode("ascii").isprintable() else "unknown bytes")
+    return f"{kind} starting with {head!r}"
+
 def safe_load_episode(path: str | os.PathLike):
     "Load a `torch.save`d episode without executing pickled code (weights-only unpickler + numpy value allowlist)."
+    try: what = _not_torch_save(path)
+    except OSError as e: raise DatasetError(path, "", "a readable file", f"{type(e).__name__}: {e}") from None
+    if what: raise DatasetError(path, "", _TORCH_SAVE, what)
     try:
         with torch.serialization.safe_globals(_numpy_value_constructors()):
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         first = str(e).split("\n")
-        why = next((l.strip() for l in first if "GLOBAL" in l or "Unsupported" in l), first[0][:200])
+        if "Unsupported operand" in str(e): raise DatasetError(path, "", _TORCH_SAVE, f"a damaged pickle ({first[0][:120]})") from None
+        why = next((l.strip() for l in first if "GLOBAL" in l), first[0][:200])
         raise DatasetError(path, "", "plain data (lists, numbers, tensors, numpy values)", f"refused to unpickle: {why}") from None
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as e:
         raise DatasetError(path, "", "a readable torch.save file", f"{type(e).__name__}: {str(e)[:200]}") from None
