@@ -14,6 +14,7 @@ from typing import Callable, Mapping, Sequence
 import h5py
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from .cmg import get_task, map_info
 from .io import atomic_path, provenance, array_checksum
@@ -498,6 +499,59 @@ def _window(self: WindowDataset, idx: int) -> dict:
     return out
 
 WindowDataset.__getitem__ = _window
+
+# %% ../nbs/03_data.ipynb #da3147b8
+def _gather_windows(blk: dict, rtg: np.ndarray, e: np.ndarray, i: np.ndarray, t: np.ndarray, K: int) -> dict:
+    "Windows of K steps ending at steps `t` of (episode `e`, agent `i`) rows of the block `blk` (arrays as read), as numpy."
+    s = t[:, None] - (K - 1) + np.arange(K)[None]                  # [W, K] step of each window position
+    valid, s0, p = s >= 0, np.maximum(s, 0), s - 1
+    e2, i2 = e[:, None], i[:, None]
+    obs = blk["obs"][e2, s0, i2]; obs[~valid] = 0
+    acts = blk["actions"][e2, s0, i2, 0]
+    prev = np.where(p >= 0, blk["actions"][e2, np.maximum(p, 0), i2, 0], 0)
+    av = blk["avail_actions"][e2, s0, i2] != 0; av[~valid] = False; av[~valid, 0] = True
+    return {"obs": obs, "prev_actions": np.where(valid, prev, 0), "actions": np.where(valid, acts, 0), "avail": av,
+            "mask": valid, "rtg": np.where(valid, rtg[e2, s0], np.float32(0))}
+
+def _windows(self: WindowDataset, indices=None,   # window indices (default: all), any order, repeats allowed
+             block: int = 256,                    # episodes read per slab
+             chunk: int = 8192,                   # windows gathered at a time
+             progress: bool = False) -> dict:
+    "`default_collate([self[i] for i in indices])`, computed from whole-block reads by index arithmetic."
+    n, K = len(self), self.context_len
+    idx = np.arange(n) if indices is None else np.asarray(indices, np.int64).reshape(-1)
+    if idx.size and ((idx < -n) | (idx >= n)).any():
+        bad = idx[(idx < -n) | (idx >= n)][0]; raise IndexError(f"index {bad} out of range for {n} windows")
+    idx = idx % max(n, 1)
+    k = np.searchsorted(self._end, idx, side="right")
+    fi, ep, ag, t = self._file[k], self._ep[k], self._agent[k], idx - (self._end[k] - self._len[k])
+    W = len(idx)
+    out = {"obs": np.zeros((W, K, self.obs_dim), np.float32), "prev_actions": np.zeros((W, K), np.int64),
+           "actions": np.zeros((W, K), np.int64), "avail": np.zeros((W, K, self.n_actions), bool),
+           "mask": np.zeros((W, K), bool), "rtg": np.zeros((W, K), np.float32)}
+    order = np.lexsort((ep, fi))                                     # by file, then episode
+    starts = np.flatnonzero(np.r_[W > 0, (np.diff(fi[order]) != 0) | (np.diff(ep[order] // block) != 0)])  # slab starts
+    for a, b in tqdm(list(zip(starts, np.r_[starts[1:], W])), disable=not progress, desc="read windows"):
+        sel = order[a:b]; f = int(fi[sel[0]]); e0 = int(ep[sel[0]]) // block * block
+        sl = slice(e0, min(e0 + block, int(self.attrs[f]["episodes"])))
+        blk = {key: self._read(f, key, sl) for key in _WINDOW_KEYS}
+        r = blk["reward"][..., 0]
+        rtg = np.cumsum(r[:, ::-1], axis=1, dtype=np.float64)[:, ::-1].astype(np.float32)
+        for c in range(0, len(sel), chunk):
+            w = sel[c:c + chunk]
+            g = _gather_windows(blk, rtg, ep[w] - e0, ag[w], t[w], K)
+            for key, v in g.items():
+                if key in ("obs", "avail"): out[key][w, :, : v.shape[-1]] = v
+                else: out[key][w] = v
+    res = {key: torch.from_numpy(v) for key, v in out.items()}
+    tid = np.asarray(self._task_of_file, np.int64)[fi]
+    res.update(agent_id=torch.from_numpy(ag.astype(np.int64)),
+               n_agents=torch.from_numpy(np.asarray([int(a["n_agents"]) for a in self.attrs], np.int64)[fi]),
+               task_id=torch.from_numpy(tid))
+    if self.context is not None: res["context"] = self.context[torch.from_numpy(tid)]
+    return res
+
+WindowDataset.windows = _windows
 
 # %% ../nbs/03_data.ipynb #421ae738
 class GroupedShuffleSampler(torch.utils.data.Sampler):
