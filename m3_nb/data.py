@@ -225,46 +225,54 @@ def check_layout(f: h5py.File, path=None, strict_dtypes: bool = True) -> dict:
     return attrs
 
 # %% ../nbs/03_data.ipynb #468a445c
-def _check_block(path, d: dict, e0: int, n_actions: int):
-    "Content checks of one block of episodes `d` (arrays as read) starting at episode `e0`."
-    T = d["filled"].shape[1]
-    for k in ("obs", "state", "reward"):
-        bad = ~np.isfinite(d[k])
-        if bad.any():
-            i = np.argwhere(bad)[0]
-            raise DatasetError(path, k, "finite values", f"{d[k][tuple(i)]} at index {(e0 + i[0], *i[1:])}")
-    fl, term = d["filled"][..., 0], d["terminated"][..., 0]
-    for k, a in (("filled", fl), ("terminated", term), ("avail_actions", d["avail_actions"])):
-        if not np.isin(a, (0, 1)).all(): raise DatasetError(path, k, "only 0 and 1", f"values {np.unique(a)[:8]}")
+def _check_filled(path, fl: np.ndarray, e0: int) -> np.ndarray:
+    "Check `filled [B, T]` (0/1, a run of ones then zeros, at least one step); return the episode lengths."
+    if not np.isin(fl, (0, 1)).all(): raise DatasetError(path, "filled", "only 0 and 1", f"values {np.unique(fl)[:8]}")
     L = fl.sum(1)
-    prefix = np.arange(T)[None] < L[:, None]
+    prefix = np.arange(fl.shape[1])[None] < L[:, None]
     for e in np.flatnonzero((fl != prefix).any(1) | (L < 1)):
         raise DatasetError(path, "filled", f"1s then 0s with at least one step in episode {e0 + e}", fl[e].tolist())
-    last = np.arange(T)[None] == (L[:, None] - 1)
-    for e in np.flatnonzero((term.astype(bool) & ~last).any(1)):
-        raise DatasetError(path, "terminated", f"1 only at the last filled step {L[e] - 1} of episode {e0 + e}",
-                           f"1 at steps {np.flatnonzero(term[e]).tolist()}")
-    a, av = d["actions"][..., 0], d["avail_actions"]
-    if ((a < 0) | (a >= n_actions)).any():
-        raise DatasetError(path, "actions", f"integers in [0, {n_actions})", f"values {np.unique(a)[:8].tolist()}")
-    on = np.eye(n_actions, dtype=np.float32)[a] * prefix[..., None, None]
-    if not np.array_equal(on, d["actions_onehot"]):
-        e = int(np.argwhere((on != d["actions_onehot"]).any((1, 2, 3)))[0, 0])
-        raise DatasetError(path, "actions_onehot", f"one_hot(actions) on filled steps, 0 elsewhere (episode {e0 + e})",
-                           "a different array")
-    taken = np.take_along_axis(av, a[..., None], -1)[..., 0]
-    bad = prefix[..., None] & (taken != 1)
-    if bad.any():
-        e, t, i = np.argwhere(bad)[0]
-        raise DatasetError(path, "avail_actions", f"the taken action {a[e, t, i]} available (episode {e0 + e}, "
-                           f"step {t}, agent {i})", av[e, t, i].tolist())
-    pad = ~prefix
+    return L
+
+def _check_key(path, k: str, x: np.ndarray, L: np.ndarray, e0: int, n_actions: int, actions: np.ndarray | None = None):
+    "Content checks of key `k`'s block `x` (episodes from `e0`, lengths `L`); 'actions_onehot'/'avail_actions' need the `actions [B,T,N]`."
+    T = x.shape[1]
+    prefix = np.arange(T)[None] < L[:, None]
+    if k in ("obs", "state", "reward"):
+        bad = ~np.isfinite(x)
+        if bad.any():
+            i = np.argwhere(bad)[0]
+            raise DatasetError(path, k, "finite values", f"{x[tuple(i)]} at index {(e0 + i[0], *i[1:])}")
+    if k in ("terminated", "avail_actions") and not np.isin(x, (0, 1)).all():
+        raise DatasetError(path, k, "only 0 and 1", f"values {np.unique(x)[:8]}")
+    if k == "terminated":
+        last = np.arange(T)[None] == (L[:, None] - 1)
+        for e in np.flatnonzero((x[..., 0].astype(bool) & ~last).any(1)):
+            raise DatasetError(path, "terminated", f"1 only at the last filled step {L[e] - 1} of episode {e0 + e}",
+                               f"1 at steps {np.flatnonzero(x[e, :, 0]).tolist()}")
+    if k == "actions" and ((x < 0) | (x >= n_actions)).any():
+        raise DatasetError(path, "actions", f"integers in [0, {n_actions})", f"values {np.unique(x)[:8].tolist()}")
+    if k == "actions_onehot":
+        on = np.eye(n_actions, dtype=np.float32)[actions] * prefix[..., None, None]
+        if not np.array_equal(on, x):
+            e = int(np.argwhere((on != x).any((1, 2, 3)))[0, 0])
+            raise DatasetError(path, k, f"one_hot(actions) on filled steps, 0 elsewhere (episode {e0 + e})", "a different array")
+    if k == "avail_actions":
+        bad = prefix[..., None] & (np.take_along_axis(x, actions[..., None], -1)[..., 0] != 1)
+        if bad.any():
+            e, t, i = np.argwhere(bad)[0]
+            raise DatasetError(path, k, f"the taken action {actions[e, t, i]} available (episode {e0 + e}, step {t}, agent {i})",
+                               x[e, t, i].tolist())
+    m = ~prefix.reshape(prefix.shape + (1,) * (x.ndim - 2))
+    if (np.broadcast_to(m, x.shape) & (x != 0)).any():
+        e = int(np.argwhere((m & (x != 0)).reshape(x.shape[0], -1).any(1))[0, 0])
+        raise DatasetError(path, k, f"zeros after the last filled step of episode {e0 + e}", "non-zero values")
+
+def _check_block(path, d: dict, e0: int, n_actions: int):
+    "Content checks of one block of episodes `d` (all keys, arrays as read) starting at episode `e0`."
+    L = _check_filled(path, d["filled"][..., 0], e0)
     for k in KEYS:
-        x = d[k]
-        m = pad.reshape(pad.shape + (1,) * (x.ndim - 2))
-        if (np.broadcast_to(m, x.shape) & (x != 0)).any():
-            e = int(np.argwhere((m & (x != 0)).reshape(x.shape[0], -1).any(1))[0, 0])
-            raise DatasetError(path, k, f"zeros after the last filled step of episode {e0 + e}", "non-zero values")
+        if k != "filled": _check_key(path, k, d[k], L, e0, n_actions, d["actions"][..., 0])
 
 # %% ../nbs/03_data.ipynb #542f47a7
 def _block_agent_lengths(filled: np.ndarray,        # [B, T] of a block of episodes
@@ -276,29 +284,48 @@ def _block_agent_lengths(filled: np.ndarray,        # [B, T] of a block of episo
     alive = (avail[..., 1:] != 0).any(-1) & (filled[..., None] != 0)           # [B, T, N]
     return np.where(alive.any(1), T - np.argmax(alive[:, ::-1], axis=1), 0)    # last alive step + 1
 
-def check_contents(f: h5py.File, attrs: dict, path=None, block: int = 64, checksum: bool = True,
-                   skip_dead: bool | None = None) -> dict:   # not None: also return WindowDataset's "agent_lengths" [E, N]
-    "Read `f` block by block and check values (see above) and the checksum; return per-episode returns and lengths."
-    path = path or f.filename
-    E, A = int(attrs["episodes"]), int(attrs["n_actions"])
-    returns, lengths = np.zeros(E), np.zeros(E, np.int64)
-    agent_lengths = np.zeros((E, int(attrs["n_agents"])), np.int64)
-    for sl in _blocks(E, block):
-        d = {}
-        for k in KEYS:
-            try: d[k] = f[k][sl]
+class _CheckedArray:
+    "An array of an open file that `array_checksum` reads in row blocks; every block read is checked, then handed to `seen`."
+    def __init__(self, f, key: str, path, check: Callable, data: np.ndarray | None = None):
+        self.key, self.path, self.check, self.data, self.ds = key, path, check, data, f[key]
+        self.dtype, self.shape = self.ds.dtype, self.ds.shape
+    def __getitem__(self, sl: slice) -> np.ndarray:
+        if self.data is not None: x = self.data[sl]                 # already read (and checked) in full
+        else:
+            try: x = self.ds[sl]
             except _H5_ERRORS as e:
-                raise DatasetError(path, k, f"readable episodes {sl.start}..{sl.stop - 1}", f"{type(e).__name__}: {e}") from None
-        _check_block(path, d, sl.start, A)
-        returns[sl] = (d["reward"][..., 0] * d["filled"][..., 0]).sum(1); lengths[sl] = d["filled"][..., 0].sum(1)
-        if skip_dead is not None:
-            agent_lengths[sl] = _block_agent_lengths(d["filled"][..., 0], d["avail_actions"] if skip_dead else None, agent_lengths.shape[1])
+                raise DatasetError(self.path, self.key, f"readable episodes {sl.start}..{sl.stop - 1}", f"{type(e).__name__}: {e}") from None
+        self.check(self.key, x, sl)
+        return x
+
+def check_contents(f: h5py.File, attrs: dict, path=None, block: int = 64, checksum: bool = True,
+                   skip_dead: bool | None = None,          # not None: also return WindowDataset's "agent_lengths" [E, N]
+                   seen: Callable | None = None) -> dict:  # called as seen(key, slice, block) with every checked block
+    "Read each array of `f` once, block by block, checking its values (see above) and computing the checksum on the way."
+    path = path or f.filename
+    E, N, A = int(attrs["episodes"]), int(attrs["n_agents"]), int(attrs["n_actions"])
+    fl = _CheckedArray(f, "filled", path, lambda *a: None)
+    fl.data = np.concatenate([fl[sl] for sl in _blocks(E, block)])         # read first: every other check needs the lengths
+    L = _check_filled(path, fl.data[..., 0], 0)
+    out = {"returns": np.zeros(E), "lengths": L, "agent_lengths": np.repeat(L[:, None], N, 1)}
+    acts = np.zeros(fl.data.shape[:2] + (N,), np.int16 if A < 2**15 else np.int64)    # kept for the one-hot and avail checks
+    def check(k, x, sl):
+        if k != "filled": _check_key(path, k, x, L[sl], sl.start, A, acts[sl] if k in ("actions_onehot", "avail_actions") else None)
+        if k == "actions": acts[sl] = x[..., 0]
+        if k == "reward": out["returns"][sl] = (x[..., 0] * fl.data[sl][..., 0]).sum(1)
+        if k == "avail_actions" and skip_dead: out["agent_lengths"][sl] = _block_agent_lengths(fl.data[sl][..., 0], x, N)
+        if seen is not None: seen(k, sl, x)
+    arrays = [_CheckedArray(f, k, path, check) if k != "filled" else fl for k in KEYS]
+    fl.check = check
     if checksum:
-        found = file_checksum(f, block=block)
-        if found != attrs["checksum"]: raise DatasetError(path, "@checksum", attrs["checksum"], found)
-    if int(attrs["steps"]) != int(lengths.sum()):
-        raise DatasetError(path, "@steps", f"sum of filled = {int(lengths.sum())}", attrs["steps"])
-    return {"returns": returns, "lengths": lengths, **({"agent_lengths": agent_lengths} if skip_dead is not None else {})}
+        out["checksum"] = array_checksum(*arrays, block_rows=block)         # the checksum pass is the values pass
+        if out["checksum"] != attrs["checksum"]: raise DatasetError(path, "@checksum", attrs["checksum"], out["checksum"])
+    else:
+        for a in arrays:
+            for sl in _blocks(E, block): a[sl]
+    if int(attrs["steps"]) != int(L.sum()): raise DatasetError(path, "@steps", f"sum of filled = {int(L.sum())}", attrs["steps"])
+    if skip_dead is None: del out["agent_lengths"]
+    return out
 
 def validate_file(path, deep: bool = True) -> dict:
     "Check the file at `path` (layout; with `deep`, every value and the checksum); return its attributes."
