@@ -20,10 +20,11 @@ from .cmg import get_task, map_info
 from .io import atomic_path, provenance, array_checksum
 
 # %% auto #0
-__all__ = ['FORMAT', 'KEYS', 'DTYPES', 'REQUIRED_ATTRS', 'TIME_CHUNK', 'CARD_COLUMNS', 'layout_shapes', 'DatasetError',
-           'file_checksum', 'EpisodeWriter', 'write_dataset', 'synthetic_episodes', 'open_h5', 'dataset_attrs',
-           'check_layout', 'check_contents', 'validate_file', 'read_dataset', 'damaged_copy', 'fuzz_mutations',
-           'apply_mutation', 'WindowDataset', 'GroupedShuffleSampler', 'episode_returns', 'dataset_card']
+__all__ = ['FORMAT', 'KEYS', 'DTYPES', 'REQUIRED_ATTRS', 'TIME_CHUNK', 'WINDOW_BLOCK', 'CARD_COLUMNS', 'layout_shapes',
+           'DatasetError', 'file_checksum', 'EpisodeWriter', 'write_dataset', 'synthetic_episodes', 'open_h5',
+           'dataset_attrs', 'check_layout', 'check_contents', 'validate_file', 'read_dataset', 'damaged_copy',
+           'fuzz_mutations', 'apply_mutation', 'WindowDataset', 'GroupedShuffleSampler', 'episode_returns',
+           'dataset_card']
 
 # %% ../nbs/03_data.ipynb #fc1ffb98
 FORMAT = "m3-offline-v1"
@@ -290,6 +291,7 @@ class _CheckedArray:
         self.key, self.path, self.check, self.data, self.ds = key, path, check, data, f[key]
         self.dtype, self.shape = self.ds.dtype, self.ds.shape
     def __getitem__(self, sl: slice) -> np.ndarray:
+        sl = slice(sl.start, min(sl.stop, self.shape[0]))            # array_checksum's last block may overshoot
         if self.data is not None: x = self.data[sl]                 # already read (and checked) in full
         else:
             try: x = self.ds[sl]
@@ -304,19 +306,18 @@ def check_contents(f: h5py.File, attrs: dict, path=None, block: int = 64, checks
     "Read each array of `f` once, block by block, checking its values (see above) and computing the checksum on the way."
     path = path or f.filename
     E, N, A = int(attrs["episodes"]), int(attrs["n_agents"]), int(attrs["n_actions"])
-    fl = _CheckedArray(f, "filled", path, lambda *a: None)
-    fl.data = np.concatenate([fl[sl] for sl in _blocks(E, block)])         # read first: every other check needs the lengths
-    L = _check_filled(path, fl.data[..., 0], 0)
+    reader = _CheckedArray(f, "filled", path, lambda *a: None)
+    filled = np.concatenate([reader[sl] for sl in _blocks(E, block)])       # read first: every other check needs the lengths
+    L = _check_filled(path, filled[..., 0], 0)
     out = {"returns": np.zeros(E), "lengths": L, "agent_lengths": np.repeat(L[:, None], N, 1)}
-    acts = np.zeros(fl.data.shape[:2] + (N,), np.int16 if A < 2**15 else np.int64)    # kept for the one-hot and avail checks
+    acts = np.zeros(filled.shape[:2] + (N,), np.int16 if A < 2**15 else np.int64)    # kept for the one-hot and avail checks
     def check(k, x, sl):
         if k != "filled": _check_key(path, k, x, L[sl], sl.start, A, acts[sl] if k in ("actions_onehot", "avail_actions") else None)
         if k == "actions": acts[sl] = x[..., 0]
-        if k == "reward": out["returns"][sl] = (x[..., 0] * fl.data[sl][..., 0]).sum(1)
-        if k == "avail_actions" and skip_dead: out["agent_lengths"][sl] = _block_agent_lengths(fl.data[sl][..., 0], x, N)
+        if k == "reward": out["returns"][sl] = (x[..., 0] * filled[sl][..., 0]).sum(1)
+        if k == "avail_actions" and skip_dead: out["agent_lengths"][sl] = _block_agent_lengths(filled[sl][..., 0], x, N)
         if seen is not None: seen(k, sl, x)
-    arrays = [_CheckedArray(f, k, path, check) if k != "filled" else fl for k in KEYS]
-    fl.check = check
+    arrays = [_CheckedArray(f, k, path, check, filled if k == "filled" else None) for k in KEYS]   # no reference cycles
     if checksum:
         out["checksum"] = array_checksum(*arrays, block_rows=block)         # the checksum pass is the values pass
         if out["checksum"] != attrs["checksum"]: raise DatasetError(path, "@checksum", attrs["checksum"], out["checksum"])
@@ -427,16 +428,19 @@ class WindowDataset(torch.utils.data.Dataset):
                  skip_dead: bool = True,            # no windows ending after an agent's death
                  validate: bool = True,             # check every value and checksum once, when the dataset is built
                  max_open: int = 8,                 # open files kept per process
-                 cache_mb: int = 8):                # HDF5 chunk cache per dataset key of an open file
+                 cache_mb: int = 8,                 # HDF5 chunk cache per dataset key of an open file
+                 keep_mb: int = 256):               # validated blocks of the window keys kept for `windows` (0: none)
         if context_len < 1: raise ValueError(f"context_len must be >= 1, found {context_len}")
         self.paths, self.context_len, self.max_open, self.cache_mb = [str(p) for p in paths], int(context_len), max_open, cache_mb
         if not self.paths: raise ValueError("WindowDataset needs at least one file")
+        self.keep_mb, self._kept, self._kept_bytes = keep_mb, OrderedDict(), 0
         self.attrs, lengths = [], []
-        for p in self.paths:
+        for fi, p in enumerate(self.paths):
             with open_h5(p) as f:
                 a = check_layout(f, p)
-                lengths.append(check_contents(f, a, p, skip_dead=skip_dead)["agent_lengths"] if validate   # one read for both
-                               else _agent_lengths(f, a, p, skip_dead))
+                lengths.append(check_contents(f, a, p, block=WINDOW_BLOCK, skip_dead=skip_dead,   # one read for all three
+                                              seen=lambda k, sl, x, fi=fi: self._keep(fi, k, sl, x))["agent_lengths"]
+                               if validate else _agent_lengths(f, a, p, skip_dead))
             self.attrs.append(a)
         self.tasks = list(tasks) if tasks is not None else list(dict.fromkeys(a["map"] for a in self.attrs))
         self.obs_dim = self._common("obs_dim", obs_dim)
@@ -466,7 +470,7 @@ class WindowDataset(torch.utils.data.Dataset):
         return int(target)
 
     def __len__(self) -> int: return int(self._end[-1]) if len(self._end) else 0
-    def __getstate__(self): return {**self.__dict__, "_handles": OrderedDict(), "_pid": None}
+    def __getstate__(self): return {**self.__dict__, "_handles": OrderedDict(), "_pid": None, "_kept": OrderedDict(), "_kept_bytes": 0}
 
     def window_index(self) -> dict:
         "File, episode, agent and last step `t` of every window, as arrays of length `len(self)` (for splits by episode)."
@@ -477,6 +481,7 @@ class WindowDataset(torch.utils.data.Dataset):
 
 # %% ../nbs/03_data.ipynb #3d603793
 _WINDOW_KEYS = ("obs", "actions", "avail_actions", "reward")
+WINDOW_BLOCK = 64    # episodes per block read by validation and by `windows` (the blocks they share)
 
 def _open(self: WindowDataset, fi: int) -> dict:
     "The open datasets `{key: h5py.Dataset}` of file `fi` in this process (LRU of at most `max_open` files)."
@@ -494,7 +499,19 @@ def _read(self: WindowDataset, fi: int, key: str, sel) -> np.ndarray:
     try: return self._open(fi)[key][sel]
     except _H5_ERRORS as e: raise DatasetError(self.paths[fi], key, f"readable data at {sel}", f"{type(e).__name__}: {e}") from None
 
-WindowDataset._open, WindowDataset._read = _open, _read
+def _keep(self: WindowDataset, fi: int, key: str, sl: slice, x: np.ndarray):
+    "Keep the block `x` of `key` (episodes `sl` of file `fi`) for `windows`, within `keep_mb` (oldest blocks dropped first)."
+    if key not in _WINDOW_KEYS or x.nbytes > self.keep_mb * 2**20: return
+    self._kept[(fi, key, sl.start, sl.stop)] = x; self._kept_bytes += x.nbytes
+    while self._kept_bytes > self.keep_mb * 2**20: self._kept_bytes -= self._kept.popitem(last=False)[1].nbytes
+
+def _block(self: WindowDataset, fi: int, key: str, sl: slice) -> np.ndarray:
+    "Episodes `sl` of `key` in file `fi`: the kept block if validation (or an earlier call) read it, else read now and kept."
+    x = self._kept.get((fi, key, sl.start, sl.stop))
+    if x is None: x = self._read(fi, key, sl); self._keep(fi, key, sl, x)
+    return x
+
+WindowDataset._open, WindowDataset._read, WindowDataset._keep, WindowDataset._block = _open, _read, _keep, _block
 
 # %% ../nbs/03_data.ipynb #f409c8b2
 def _window(self: WindowDataset, idx: int) -> dict:
@@ -541,7 +558,7 @@ def _gather_windows(blk: dict, rtg: np.ndarray, e: np.ndarray, i: np.ndarray, t:
             "mask": valid, "rtg": np.where(valid, rtg[e2, s0], np.float32(0))}
 
 def _windows(self: WindowDataset, indices=None,   # window indices (default: all), any order, repeats allowed
-             block: int = 256,                    # episodes read per slab
+             block: int = WINDOW_BLOCK,           # episodes read per slab
              chunk: int = 8192,                   # windows gathered at a time
              progress: bool = False) -> dict:
     "`default_collate([self[i] for i in indices])`, computed from whole-block reads by index arithmetic."
@@ -561,7 +578,7 @@ def _windows(self: WindowDataset, indices=None,   # window indices (default: all
     for a, b in tqdm(list(zip(starts, np.r_[starts[1:], W])), disable=not progress, desc="read windows"):
         sel = order[a:b]; f = int(fi[sel[0]]); e0 = int(ep[sel[0]]) // block * block
         sl = slice(e0, min(e0 + block, int(self.attrs[f]["episodes"])))
-        blk = {key: self._read(f, key, sl) for key in _WINDOW_KEYS}
+        blk = {key: self._block(f, key, sl) for key in _WINDOW_KEYS}
         r = blk["reward"][..., 0]
         rtg = np.cumsum(r[:, ::-1], axis=1, dtype=np.float64)[:, ::-1].astype(np.float32)
         for c in range(0, len(sel), chunk):
