@@ -20,11 +20,11 @@ from .cmg import get_task, map_info
 from .io import atomic_path, provenance, array_checksum
 
 # %% auto #0
-__all__ = ['FORMAT', 'KEYS', 'DTYPES', 'REQUIRED_ATTRS', 'TIME_CHUNK', 'WINDOW_BLOCK', 'CARD_COLUMNS', 'layout_shapes',
-           'DatasetError', 'file_checksum', 'EpisodeWriter', 'write_dataset', 'synthetic_episodes', 'open_h5',
-           'dataset_attrs', 'check_layout', 'check_contents', 'validate_file', 'read_dataset', 'damaged_copy',
-           'fuzz_mutations', 'apply_mutation', 'WindowDataset', 'GroupedShuffleSampler', 'episode_returns',
-           'dataset_card']
+__all__ = ['FORMAT', 'KEYS', 'DTYPES', 'REQUIRED_ATTRS', 'TIME_CHUNK', 'CHUNK_BYTES', 'WINDOW_BLOCK', 'CARD_COLUMNS',
+           'layout_shapes', 'DatasetError', 'file_checksum', 'EpisodeWriter', 'write_dataset', 'synthetic_episodes',
+           'open_h5', 'dataset_attrs', 'check_layout', 'check_contents', 'validate_file', 'read_dataset',
+           'damaged_copy', 'fuzz_mutations', 'apply_mutation', 'WindowDataset', 'GroupedShuffleSampler',
+           'episode_returns', 'dataset_card']
 
 # %% ../nbs/03_data.ipynb #fc1ffb98
 FORMAT = "m3-offline-v1"
@@ -56,11 +56,16 @@ def file_checksum(f: h5py.File, keys: Sequence[str] = KEYS, block: int = 64) -> 
     return array_checksum(*(f[k] for k in keys), block_rows=block)
 
 # %% ../nbs/03_data.ipynb #b296af80
-TIME_CHUNK = 32   # steps per chunk: a window of K <= 32 steps touches at most two chunks per key
+TIME_CHUNK = 32          # steps per chunk: a window of K <= 32 steps touches at most two chunks per key
+CHUNK_BYTES = 64 * 1024  # target chunk size: small enough for one window's read, large enough for block reads
 
 def _chunks(key: str, T: int, shape: tuple) -> tuple:
-    "Chunk shape: one (episode, agent) and up to `TIME_CHUNK` steps for per-agent keys; one episode for the rest."
-    return (1, min(T, TIME_CHUNK), 1, shape[3]) if len(shape) == 4 else (1, T, shape[2])
+    "Chunk shape of `key`: up to `TIME_CHUNK` steps, then as many agents, then episodes, as fit in `CHUNK_BYTES`."
+    isz = np.dtype(DTYPES[key]).itemsize
+    if len(shape) == 3: return (max(1, CHUNK_BYTES // (T * shape[2] * isz)), T, shape[2])
+    t, N, D = min(T, TIME_CHUNK), shape[2], shape[3]
+    n = int(np.clip(CHUNK_BYTES // (t * D * isz), 1, N))
+    return (max(1, CHUNK_BYTES // (t * n * D * isz)) if n == N else 1, t, n, D)
 
 def _onehot(actions: np.ndarray, filled: np.ndarray, n_actions: int) -> np.ndarray:
     "One-hot `[..., A]` of integer `actions [E,T,N]`, zero where `filled [E,T]` is 0."
