@@ -56,7 +56,7 @@ def interface_sizes(map_name: str) -> dict:
     return {"smac_native": native, "m3_fixed": fixed}
 
 def _check_interface(path, map_name: str, dims: dict) -> str:
-    "The interface ('smac_native' or 'm3_fixed') whose sizes for `map_name` the file has (its own claim first); else a DatasetError."
+    "The interface ('smac_native' or 'm3_fixed') whose sizes for `map_name` the file has (only the one it claims, if any); else a DatasetError."
     allowed = interface_sizes(map_name)
     claimed = dims.get("interface")
     order = [claimed] if claimed in allowed else list(allowed)
