@@ -14,15 +14,17 @@ from typing import Callable, Mapping, Sequence
 import h5py
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from .cmg import get_task, map_info
 from .io import atomic_path, provenance, array_checksum
 
 # %% auto #0
-__all__ = ['FORMAT', 'KEYS', 'DTYPES', 'REQUIRED_ATTRS', 'TIME_CHUNK', 'CARD_COLUMNS', 'layout_shapes', 'DatasetError',
-           'file_checksum', 'EpisodeWriter', 'write_dataset', 'synthetic_episodes', 'open_h5', 'dataset_attrs',
-           'check_layout', 'check_contents', 'validate_file', 'read_dataset', 'damaged_copy', 'fuzz_mutations',
-           'apply_mutation', 'WindowDataset', 'GroupedShuffleSampler', 'episode_returns', 'dataset_card']
+__all__ = ['FORMAT', 'KEYS', 'DTYPES', 'REQUIRED_ATTRS', 'TIME_CHUNK', 'CHUNK_BYTES', 'WINDOW_BLOCK', 'CARD_COLUMNS',
+           'layout_shapes', 'DatasetError', 'file_checksum', 'EpisodeWriter', 'write_dataset', 'synthetic_episodes',
+           'open_h5', 'dataset_attrs', 'check_layout', 'check_contents', 'validate_file', 'read_dataset',
+           'damaged_copy', 'fuzz_mutations', 'apply_mutation', 'WindowDataset', 'GroupedShuffleSampler',
+           'episode_returns', 'dataset_card']
 
 # %% ../nbs/03_data.ipynb #fc1ffb98
 FORMAT = "m3-offline-v1"
@@ -54,11 +56,16 @@ def file_checksum(f: h5py.File, keys: Sequence[str] = KEYS, block: int = 64) -> 
     return array_checksum(*(f[k] for k in keys), block_rows=block)
 
 # %% ../nbs/03_data.ipynb #b296af80
-TIME_CHUNK = 32   # steps per chunk: a window of K <= 32 steps touches at most two chunks per key
+TIME_CHUNK = 32          # steps per chunk: a window of K <= 32 steps touches at most two chunks per key
+CHUNK_BYTES = 64 * 1024  # target chunk size: small enough for one window's read, large enough for block reads
 
 def _chunks(key: str, T: int, shape: tuple) -> tuple:
-    "Chunk shape: one (episode, agent) and up to `TIME_CHUNK` steps for per-agent keys; one episode for the rest."
-    return (1, min(T, TIME_CHUNK), 1, shape[3]) if len(shape) == 4 else (1, T, shape[2])
+    "Chunk shape of `key`: up to `TIME_CHUNK` steps, then as many agents, then episodes, as fit in `CHUNK_BYTES`."
+    isz = np.dtype(DTYPES[key]).itemsize
+    if len(shape) == 3: return (max(1, CHUNK_BYTES // (T * shape[2] * isz)), T, shape[2])
+    t, N, D = min(T, TIME_CHUNK), shape[2], shape[3]
+    n = int(np.clip(CHUNK_BYTES // (t * D * isz), 1, N))
+    return (max(1, CHUNK_BYTES // (t * n * D * isz)) if n == N else 1, t, n, D)
 
 def _onehot(actions: np.ndarray, filled: np.ndarray, n_actions: int) -> np.ndarray:
     "One-hot `[..., A]` of integer `actions [E,T,N]`, zero where `filled [E,T]` is 0."
@@ -98,17 +105,20 @@ class EpisodeWriter:
     def append(self, obs, state, actions, avail_actions, reward, terminated, filled, won=None) -> int:
         "Append a batch of `B` episodes (`actions [B,T,N]`, `reward/terminated/filled [B,T]`); return the episode count."
         T, N, A = self.dims["max_len"], self.dims["n_agents"], self.dims["n_actions"]
-        filled = np.asarray(filled).reshape(-1, T).astype(np.int64)
-        actions = np.asarray(actions).reshape(-1, T, N).astype(np.int64)
-        reward = np.asarray(reward, np.float32).reshape(-1, T)
+        def shaped(key, x, shape, dtype):           # errors name the destination, not the temporary file
+            x = np.asarray(x)
+            if x.size % int(np.prod(shape)): raise DatasetError(self.path, key, f"shape [B, {', '.join(map(str, shape))}]", f"shape {x.shape}")
+            return x.reshape(-1, *shape).astype(dtype)
+        filled, actions = shaped("filled", filled, (T,), np.int64), shaped("actions", actions, (T, N), np.int64)
+        reward = shaped("reward", reward, (T,), np.float32)
         data = {"obs": obs, "state": state, "actions": actions[..., None],
                 "actions_onehot": _onehot(actions, filled, A), "avail_actions": avail_actions, "reward": reward[..., None],
-                "terminated": np.asarray(terminated).reshape(-1, T, 1), "filled": filled[..., None]}
+                "terminated": shaped("terminated", terminated, (T,), np.uint8)[..., None], "filled": filled[..., None]}
         B = filled.shape[0]
         shapes = layout_shapes(B, T, N, self.dims["obs_dim"], self.dims["state_dim"], A)
         for k in KEYS:
             arr = np.asarray(data[k])
-            if arr.shape != shapes[k]: raise DatasetError(self._tmp, k, f"shape {shapes[k]}", f"shape {arr.shape}")
+            if arr.shape != shapes[k]: raise DatasetError(self.path, k, f"shape {shapes[k]}", f"shape {arr.shape}")
             ds = self.f[k]; n = ds.shape[0]
             ds.resize(n + B, axis=0); ds[n:] = arr.astype(DTYPES[k], copy=False)
         self.returns += list((reward * filled).sum(1).astype(np.float64))
@@ -170,8 +180,8 @@ def synthetic_episodes(E: int = 3, T: int = 6, N: int = 2, obs_dim: int = 4, sta
     actions = np.zeros((E, T, N), np.int64)
     for idx in np.ndindex(E, T, N): actions[idx] = rng.choice(np.flatnonzero(avail[idx]))
     m4 = filled[:, :, None, None]
-    data = {"obs": rng.standard_normal((E, T, N, obs_dim)).astype(np.float32) * m4,
-            "state": rng.standard_normal((E, T, state_dim)).astype(np.float32) * filled[..., None],
+    data = {"obs": np.where(m4, rng.standard_normal((E, T, N, obs_dim)).astype(np.float32), 0),   # +0.0 padding
+            "state": np.where(filled[..., None], rng.standard_normal((E, T, state_dim)).astype(np.float32), 0),
             "actions": actions * filled[..., None], "avail_actions": avail * m4,
             "reward": rng.random((E, T)).astype(np.float32) * filled,
             "terminated": ((np.arange(T)[None] == L[:, None] - 1) & (L[:, None] < T)).astype(np.uint8),
@@ -221,46 +231,54 @@ def check_layout(f: h5py.File, path=None, strict_dtypes: bool = True) -> dict:
     return attrs
 
 # %% ../nbs/03_data.ipynb #468a445c
-def _check_block(path, d: dict, e0: int, n_actions: int):
-    "Content checks of one block of episodes `d` (arrays as read) starting at episode `e0`."
-    T = d["filled"].shape[1]
-    for k in ("obs", "state", "reward"):
-        bad = ~np.isfinite(d[k])
-        if bad.any():
-            i = np.argwhere(bad)[0]
-            raise DatasetError(path, k, "finite values", f"{d[k][tuple(i)]} at index {(e0 + i[0], *i[1:])}")
-    fl, term = d["filled"][..., 0], d["terminated"][..., 0]
-    for k, a in (("filled", fl), ("terminated", term), ("avail_actions", d["avail_actions"])):
-        if not np.isin(a, (0, 1)).all(): raise DatasetError(path, k, "only 0 and 1", f"values {np.unique(a)[:8]}")
+def _check_filled(path, fl: np.ndarray, e0: int) -> np.ndarray:
+    "Check `filled [B, T]` (0/1, a run of ones then zeros, at least one step); return the episode lengths."
+    if not np.isin(fl, (0, 1)).all(): raise DatasetError(path, "filled", "only 0 and 1", f"values {np.unique(fl)[:8]}")
     L = fl.sum(1)
-    prefix = np.arange(T)[None] < L[:, None]
+    prefix = np.arange(fl.shape[1])[None] < L[:, None]
     for e in np.flatnonzero((fl != prefix).any(1) | (L < 1)):
         raise DatasetError(path, "filled", f"1s then 0s with at least one step in episode {e0 + e}", fl[e].tolist())
-    last = np.arange(T)[None] == (L[:, None] - 1)
-    for e in np.flatnonzero((term.astype(bool) & ~last).any(1)):
-        raise DatasetError(path, "terminated", f"1 only at the last filled step {L[e] - 1} of episode {e0 + e}",
-                           f"1 at steps {np.flatnonzero(term[e]).tolist()}")
-    a, av = d["actions"][..., 0], d["avail_actions"]
-    if ((a < 0) | (a >= n_actions)).any():
-        raise DatasetError(path, "actions", f"integers in [0, {n_actions})", f"values {np.unique(a)[:8].tolist()}")
-    on = np.eye(n_actions, dtype=np.float32)[a] * prefix[..., None, None]
-    if not np.array_equal(on, d["actions_onehot"]):
-        e = int(np.argwhere((on != d["actions_onehot"]).any((1, 2, 3)))[0, 0])
-        raise DatasetError(path, "actions_onehot", f"one_hot(actions) on filled steps, 0 elsewhere (episode {e0 + e})",
-                           "a different array")
-    taken = np.take_along_axis(av, a[..., None], -1)[..., 0]
-    bad = prefix[..., None] & (taken != 1)
-    if bad.any():
-        e, t, i = np.argwhere(bad)[0]
-        raise DatasetError(path, "avail_actions", f"the taken action {a[e, t, i]} available (episode {e0 + e}, "
-                           f"step {t}, agent {i})", av[e, t, i].tolist())
-    pad = ~prefix
+    return L
+
+def _check_key(path, k: str, x: np.ndarray, L: np.ndarray, e0: int, n_actions: int, actions: np.ndarray | None = None):
+    "Content checks of key `k`'s block `x` (episodes from `e0`, lengths `L`); 'actions_onehot'/'avail_actions' need the `actions [B,T,N]`."
+    T = x.shape[1]
+    prefix = np.arange(T)[None] < L[:, None]
+    if k in ("obs", "state", "reward"):
+        bad = ~np.isfinite(x)
+        if bad.any():
+            i = np.argwhere(bad)[0]
+            raise DatasetError(path, k, "finite values", f"{x[tuple(i)]} at index {(e0 + i[0], *i[1:])}")
+    if k in ("terminated", "avail_actions") and not np.isin(x, (0, 1)).all():
+        raise DatasetError(path, k, "only 0 and 1", f"values {np.unique(x)[:8]}")
+    if k == "terminated":
+        last = np.arange(T)[None] == (L[:, None] - 1)
+        for e in np.flatnonzero((x[..., 0].astype(bool) & ~last).any(1)):
+            raise DatasetError(path, "terminated", f"1 only at the last filled step {L[e] - 1} of episode {e0 + e}",
+                               f"1 at steps {np.flatnonzero(x[e, :, 0]).tolist()}")
+    if k == "actions" and ((x < 0) | (x >= n_actions)).any():
+        raise DatasetError(path, "actions", f"integers in [0, {n_actions})", f"values {np.unique(x)[:8].tolist()}")
+    if k == "actions_onehot":
+        on = np.eye(n_actions, dtype=np.float32)[actions] * prefix[..., None, None]
+        if not np.array_equal(on, x):
+            e = int(np.argwhere((on != x).any((1, 2, 3)))[0, 0])
+            raise DatasetError(path, k, f"one_hot(actions) on filled steps, 0 elsewhere (episode {e0 + e})", "a different array")
+    if k == "avail_actions":
+        bad = prefix[..., None] & (np.take_along_axis(x, actions[..., None], -1)[..., 0] != 1)
+        if bad.any():
+            e, t, i = np.argwhere(bad)[0]
+            raise DatasetError(path, k, f"the taken action {actions[e, t, i]} available (episode {e0 + e}, step {t}, agent {i})",
+                               x[e, t, i].tolist())
+    m = ~prefix.reshape(prefix.shape + (1,) * (x.ndim - 2))
+    if (np.broadcast_to(m, x.shape) & (x != 0)).any():
+        e = int(np.argwhere((m & (x != 0)).reshape(x.shape[0], -1).any(1))[0, 0])
+        raise DatasetError(path, k, f"zeros after the last filled step of episode {e0 + e}", "non-zero values")
+
+def _check_block(path, d: dict, e0: int, n_actions: int):
+    "Content checks of one block of episodes `d` (all keys, arrays as read) starting at episode `e0`."
+    L = _check_filled(path, d["filled"][..., 0], e0)
     for k in KEYS:
-        x = d[k]
-        m = pad.reshape(pad.shape + (1,) * (x.ndim - 2))
-        if (np.broadcast_to(m, x.shape) & (x != 0)).any():
-            e = int(np.argwhere((m & (x != 0)).reshape(x.shape[0], -1).any(1))[0, 0])
-            raise DatasetError(path, k, f"zeros after the last filled step of episode {e0 + e}", "non-zero values")
+        if k != "filled": _check_key(path, k, d[k], L, e0, n_actions, d["actions"][..., 0])
 
 # %% ../nbs/03_data.ipynb #542f47a7
 def _block_agent_lengths(filled: np.ndarray,        # [B, T] of a block of episodes
@@ -272,29 +290,48 @@ def _block_agent_lengths(filled: np.ndarray,        # [B, T] of a block of episo
     alive = (avail[..., 1:] != 0).any(-1) & (filled[..., None] != 0)           # [B, T, N]
     return np.where(alive.any(1), T - np.argmax(alive[:, ::-1], axis=1), 0)    # last alive step + 1
 
-def check_contents(f: h5py.File, attrs: dict, path=None, block: int = 64, checksum: bool = True,
-                   skip_dead: bool | None = None) -> dict:   # not None: also return WindowDataset's "agent_lengths" [E, N]
-    "Read `f` block by block and check values (see above) and the checksum; return per-episode returns and lengths."
-    path = path or f.filename
-    E, A = int(attrs["episodes"]), int(attrs["n_actions"])
-    returns, lengths = np.zeros(E), np.zeros(E, np.int64)
-    agent_lengths = np.zeros((E, int(attrs["n_agents"])), np.int64)
-    for sl in _blocks(E, block):
-        d = {}
-        for k in KEYS:
-            try: d[k] = f[k][sl]
+class _CheckedArray:
+    "An array of an open file that `array_checksum` reads in row blocks; every block read is checked, then handed to `seen`."
+    def __init__(self, f, key: str, path, check: Callable, data: np.ndarray | None = None):
+        self.key, self.path, self.check, self.data, self.ds = key, path, check, data, f[key]
+        self.dtype, self.shape = self.ds.dtype, self.ds.shape
+    def __getitem__(self, sl: slice) -> np.ndarray:
+        sl = slice(sl.start, min(sl.stop, self.shape[0]))            # array_checksum's last block may overshoot
+        if self.data is not None: x = self.data[sl]                 # already read (and checked) in full
+        else:
+            try: x = self.ds[sl]
             except _H5_ERRORS as e:
-                raise DatasetError(path, k, f"readable episodes {sl.start}..{sl.stop - 1}", f"{type(e).__name__}: {e}") from None
-        _check_block(path, d, sl.start, A)
-        returns[sl] = (d["reward"][..., 0] * d["filled"][..., 0]).sum(1); lengths[sl] = d["filled"][..., 0].sum(1)
-        if skip_dead is not None:
-            agent_lengths[sl] = _block_agent_lengths(d["filled"][..., 0], d["avail_actions"] if skip_dead else None, agent_lengths.shape[1])
+                raise DatasetError(self.path, self.key, f"readable episodes {sl.start}..{sl.stop - 1}", f"{type(e).__name__}: {e}") from None
+        self.check(self.key, x, sl)
+        return x
+
+def check_contents(f: h5py.File, attrs: dict, path=None, block: int = 64, checksum: bool = True,
+                   skip_dead: bool | None = None,          # not None: also return WindowDataset's "agent_lengths" [E, N]
+                   seen: Callable | None = None) -> dict:  # called as seen(key, slice, block) with every checked block
+    "Read each array of `f` once, block by block, checking its values (see above) and computing the checksum on the way."
+    path = path or f.filename
+    E, N, A = int(attrs["episodes"]), int(attrs["n_agents"]), int(attrs["n_actions"])
+    reader = _CheckedArray(f, "filled", path, lambda *a: None)
+    filled = np.concatenate([reader[sl] for sl in _blocks(E, block)])       # read first: every other check needs the lengths
+    L = _check_filled(path, filled[..., 0], 0)
+    out = {"returns": np.zeros(E), "lengths": L, "agent_lengths": np.repeat(L[:, None], N, 1)}
+    acts = np.zeros(filled.shape[:2] + (N,), np.int16 if A < 2**15 else np.int64)    # kept for the one-hot and avail checks
+    def check(k, x, sl):
+        if k != "filled": _check_key(path, k, x, L[sl], sl.start, A, acts[sl] if k in ("actions_onehot", "avail_actions") else None)
+        if k == "actions": acts[sl] = x[..., 0]
+        if k == "reward": out["returns"][sl] = (x[..., 0] * filled[sl][..., 0]).sum(1)
+        if k == "avail_actions" and skip_dead: out["agent_lengths"][sl] = _block_agent_lengths(filled[sl][..., 0], x, N)
+        if seen is not None: seen(k, sl, x)
+    arrays = [_CheckedArray(f, k, path, check, filled if k == "filled" else None) for k in KEYS]   # no reference cycles
     if checksum:
-        found = file_checksum(f, block=block)
-        if found != attrs["checksum"]: raise DatasetError(path, "@checksum", attrs["checksum"], found)
-    if int(attrs["steps"]) != int(lengths.sum()):
-        raise DatasetError(path, "@steps", f"sum of filled = {int(lengths.sum())}", attrs["steps"])
-    return {"returns": returns, "lengths": lengths, **({"agent_lengths": agent_lengths} if skip_dead is not None else {})}
+        out["checksum"] = array_checksum(*arrays, block_rows=block)         # the checksum pass is the values pass
+        if out["checksum"] != attrs["checksum"]: raise DatasetError(path, "@checksum", attrs["checksum"], out["checksum"])
+    else:
+        for a in arrays:
+            for sl in _blocks(E, block): a[sl]
+    if int(attrs["steps"]) != int(L.sum()): raise DatasetError(path, "@steps", f"sum of filled = {int(L.sum())}", attrs["steps"])
+    if skip_dead is None: del out["agent_lengths"]
+    return out
 
 def validate_file(path, deep: bool = True) -> dict:
     "Check the file at `path` (layout; with `deep`, every value and the checksum); return its attributes."
@@ -396,16 +433,19 @@ class WindowDataset(torch.utils.data.Dataset):
                  skip_dead: bool = True,            # no windows ending after an agent's death
                  validate: bool = True,             # check every value and checksum once, when the dataset is built
                  max_open: int = 8,                 # open files kept per process
-                 cache_mb: int = 8):                # HDF5 chunk cache per dataset key of an open file
+                 cache_mb: int = 8,                 # HDF5 chunk cache per dataset key of an open file
+                 keep_mb: int = 256):               # validated blocks of the window keys kept for `windows` (0: none)
         if context_len < 1: raise ValueError(f"context_len must be >= 1, found {context_len}")
         self.paths, self.context_len, self.max_open, self.cache_mb = [str(p) for p in paths], int(context_len), max_open, cache_mb
         if not self.paths: raise ValueError("WindowDataset needs at least one file")
+        self.keep_mb, self._kept, self._kept_bytes = keep_mb, OrderedDict(), 0
         self.attrs, lengths = [], []
-        for p in self.paths:
+        for fi, p in enumerate(self.paths):
             with open_h5(p) as f:
                 a = check_layout(f, p)
-                lengths.append(check_contents(f, a, p, skip_dead=skip_dead)["agent_lengths"] if validate   # one read for both
-                               else _agent_lengths(f, a, p, skip_dead))
+                lengths.append(check_contents(f, a, p, block=WINDOW_BLOCK, skip_dead=skip_dead,   # one read for all three
+                                              seen=lambda k, sl, x, fi=fi: self._keep(fi, k, sl, x))["agent_lengths"]
+                               if validate else _agent_lengths(f, a, p, skip_dead))
             self.attrs.append(a)
         self.tasks = list(tasks) if tasks is not None else list(dict.fromkeys(a["map"] for a in self.attrs))
         self.obs_dim = self._common("obs_dim", obs_dim)
@@ -435,7 +475,7 @@ class WindowDataset(torch.utils.data.Dataset):
         return int(target)
 
     def __len__(self) -> int: return int(self._end[-1]) if len(self._end) else 0
-    def __getstate__(self): return {**self.__dict__, "_handles": OrderedDict(), "_pid": None}
+    def __getstate__(self): return {**self.__dict__, "_handles": OrderedDict(), "_pid": None, "_kept": OrderedDict(), "_kept_bytes": 0}
 
     def window_index(self) -> dict:
         "File, episode, agent and last step `t` of every window, as arrays of length `len(self)` (for splits by episode)."
@@ -446,6 +486,7 @@ class WindowDataset(torch.utils.data.Dataset):
 
 # %% ../nbs/03_data.ipynb #3d603793
 _WINDOW_KEYS = ("obs", "actions", "avail_actions", "reward")
+WINDOW_BLOCK = 64    # episodes per block read by validation and by `windows` (the blocks they share)
 
 def _open(self: WindowDataset, fi: int) -> dict:
     "The open datasets `{key: h5py.Dataset}` of file `fi` in this process (LRU of at most `max_open` files)."
@@ -463,7 +504,19 @@ def _read(self: WindowDataset, fi: int, key: str, sel) -> np.ndarray:
     try: return self._open(fi)[key][sel]
     except _H5_ERRORS as e: raise DatasetError(self.paths[fi], key, f"readable data at {sel}", f"{type(e).__name__}: {e}") from None
 
-WindowDataset._open, WindowDataset._read = _open, _read
+def _keep(self: WindowDataset, fi: int, key: str, sl: slice, x: np.ndarray):
+    "Keep the block `x` of `key` (episodes `sl` of file `fi`) for `windows`, within `keep_mb` (oldest blocks dropped first)."
+    if key not in _WINDOW_KEYS or x.nbytes > self.keep_mb * 2**20: return
+    self._kept[(fi, key, sl.start, sl.stop)] = x; self._kept_bytes += x.nbytes
+    while self._kept_bytes > self.keep_mb * 2**20: self._kept_bytes -= self._kept.popitem(last=False)[1].nbytes
+
+def _block(self: WindowDataset, fi: int, key: str, sl: slice) -> np.ndarray:
+    "Episodes `sl` of `key` in file `fi`: the kept block if validation (or an earlier call) read it, else read now and kept."
+    x = self._kept.get((fi, key, sl.start, sl.stop))
+    if x is None: x = self._read(fi, key, sl); self._keep(fi, key, sl, x)
+    return x
+
+WindowDataset._open, WindowDataset._read, WindowDataset._keep, WindowDataset._block = _open, _read, _keep, _block
 
 # %% ../nbs/03_data.ipynb #f409c8b2
 def _window(self: WindowDataset, idx: int) -> dict:
@@ -495,6 +548,59 @@ def _window(self: WindowDataset, idx: int) -> dict:
     return out
 
 WindowDataset.__getitem__ = _window
+
+# %% ../nbs/03_data.ipynb #da3147b8
+def _gather_windows(blk: dict, rtg: np.ndarray, e: np.ndarray, i: np.ndarray, t: np.ndarray, K: int) -> dict:
+    "Windows of K steps ending at steps `t` of (episode `e`, agent `i`) rows of the block `blk` (arrays as read), as numpy."
+    s = t[:, None] - (K - 1) + np.arange(K)[None]                  # [W, K] step of each window position
+    valid, s0, p = s >= 0, np.maximum(s, 0), s - 1
+    e2, i2 = e[:, None], i[:, None]
+    obs = blk["obs"][e2, s0, i2]; obs[~valid] = 0
+    acts = blk["actions"][e2, s0, i2, 0]
+    prev = np.where(p >= 0, blk["actions"][e2, np.maximum(p, 0), i2, 0], 0)
+    av = blk["avail_actions"][e2, s0, i2] != 0; av[~valid] = False; av[~valid, 0] = True
+    return {"obs": obs, "prev_actions": np.where(valid, prev, 0), "actions": np.where(valid, acts, 0), "avail": av,
+            "mask": valid, "rtg": np.where(valid, rtg[e2, s0], np.float32(0))}
+
+def _windows(self: WindowDataset, indices=None,   # window indices (default: all), any order, repeats allowed
+             block: int = WINDOW_BLOCK,           # episodes read per slab
+             chunk: int = 8192,                   # windows gathered at a time
+             progress: bool = False) -> dict:
+    "`default_collate([self[i] for i in indices])`, computed from whole-block reads by index arithmetic."
+    n, K = len(self), self.context_len
+    idx = np.arange(n) if indices is None else np.asarray(indices, np.int64).reshape(-1)
+    if idx.size and ((idx < -n) | (idx >= n)).any():
+        bad = idx[(idx < -n) | (idx >= n)][0]; raise IndexError(f"index {bad} out of range for {n} windows")
+    idx = idx % max(n, 1)
+    k = np.searchsorted(self._end, idx, side="right")
+    fi, ep, ag, t = self._file[k], self._ep[k], self._agent[k], idx - (self._end[k] - self._len[k])
+    W = len(idx)
+    out = {"obs": np.zeros((W, K, self.obs_dim), np.float32), "prev_actions": np.zeros((W, K), np.int64),
+           "actions": np.zeros((W, K), np.int64), "avail": np.zeros((W, K, self.n_actions), bool),
+           "mask": np.zeros((W, K), bool), "rtg": np.zeros((W, K), np.float32)}
+    order = np.lexsort((ep, fi))                                     # by file, then episode
+    starts = np.flatnonzero(np.r_[W > 0, (np.diff(fi[order]) != 0) | (np.diff(ep[order] // block) != 0)])  # slab starts
+    for a, b in tqdm(list(zip(starts, np.r_[starts[1:], W])), disable=not progress, desc="read windows"):
+        sel = order[a:b]; f = int(fi[sel[0]]); e0 = int(ep[sel[0]]) // block * block
+        sl = slice(e0, min(e0 + block, int(self.attrs[f]["episodes"])))
+        blk = {key: self._block(f, key, sl) for key in _WINDOW_KEYS}
+        r = blk["reward"][..., 0]
+        rtg = np.cumsum(r[:, ::-1], axis=1, dtype=np.float64)[:, ::-1].astype(np.float32)
+        for c in range(0, len(sel), chunk):
+            w = sel[c:c + chunk]
+            g = _gather_windows(blk, rtg, ep[w] - e0, ag[w], t[w], K)
+            for key, v in g.items():
+                if key in ("obs", "avail"): out[key][w, :, : v.shape[-1]] = v
+                else: out[key][w] = v
+    res = {key: torch.from_numpy(v) for key, v in out.items()}
+    tid = np.asarray(self._task_of_file, np.int64)[fi]
+    res.update(agent_id=torch.from_numpy(ag.astype(np.int64)),
+               n_agents=torch.from_numpy(np.asarray([int(a["n_agents"]) for a in self.attrs], np.int64)[fi]),
+               task_id=torch.from_numpy(tid))
+    if self.context is not None: res["context"] = self.context[torch.from_numpy(tid)]
+    return res
+
+WindowDataset.windows = _windows
 
 # %% ../nbs/03_data.ipynb #421ae738
 class GroupedShuffleSampler(torch.utils.data.Sampler):

@@ -6,7 +6,8 @@ Docs: https://m3-compendium.github.io/m3-compendium/importers.html.md"""
 
 # %% ../nbs/03a_importers.ipynb #17a7bcd3
 from __future__ import annotations
-import os, pickle, zipfile
+import itertools, os, pickle, warnings, zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -15,10 +16,13 @@ import numpy as np
 import torch
 
 from .cmg import get_task
-from .data import (KEYS, DatasetError, EpisodeWriter, layout_shapes, open_h5, _blocks, _check_block, _onehot, _H5_ERRORS)
+from .io import atomic_path
+from .data import (DTYPES, KEYS, DatasetError, EpisodeWriter, layout_shapes, open_h5, validate_file, _blocks,
+                         _block_agent_lengths, _check_block, _onehot, _H5_ERRORS)
 
 # %% auto #0
-__all__ = ['import_pymarl_h5', 'safe_load_episode', 'import_madt']
+__all__ = ['AT_LIMIT', 'interface_sizes', 'import_pymarl_h5', 'safe_load_episode', 'import_madt', 'export_pymarl_h5',
+           'export_madt']
 
 # %% ../nbs/03a_importers.ipynb #865d19e7
 def _foreign_dims(f: h5py.File, path) -> dict:
@@ -34,7 +38,60 @@ def _foreign_dims(f: h5py.File, path) -> dict:
         if tuple(f[k].shape) != shape: raise DatasetError(path, k, f"shape {shape}", f"shape {tuple(f[k].shape)}")
     for k in ("obs", "state", "reward"):
         if f[k].dtype.kind != "f": raise DatasetError(path, k, "a floating-point array", f"dtype {f[k].dtype}")
+    dims["interface"] = f.attrs.get("interface")          # written by export_pymarl_h5; absent in foreign files
+    if isinstance(dims["interface"], bytes): dims["interface"] = dims["interface"].decode()
     return dims
+
+_SIZE_KEY = {"n_agents": "obs", "obs_dim": "obs", "state_dim": "state", "n_actions": "avail_actions"}
+
+def interface_sizes(map_name: str) -> dict:
+    "The sizes each interface allows for `map_name`: SMAC's native ones (with/without the optional last-action and timestep features) and our fixed ones."
+    from m3_nb.smac import smac_layout                   # lazy: imports the environment (JAX)
+    from m3_nb.envs import OBS_DIM, STATE_DIM, N_ACTIONS
+    lay, flags = smac_layout(map_name), list(itertools.product((False, True), repeat=2))
+    native = {"n_agents": {lay.n_agents}, "n_actions": {lay.n_actions},
+              "obs_dim": {replace(lay, obs_last_action=a, obs_timestep_number=b).obs_dim for a, b in flags},
+              "state_dim": {replace(lay, state_last_action=a, state_timestep_number=b).state_dim for a, b in flags}}
+    fixed = {"n_agents": {lay.n_agents}, "obs_dim": {OBS_DIM}, "state_dim": {STATE_DIM}, "n_actions": {N_ACTIONS}}
+    return {"smac_native": native, "m3_fixed": fixed}
+
+def _check_interface(path, map_name: str, dims: dict) -> str:
+    "The interface ('smac_native' or 'm3_fixed') whose sizes for `map_name` the file has (only the one it claims, if any); else a DatasetError."
+    allowed = interface_sizes(map_name)
+    claimed = dims.get("interface")
+    order = [claimed] if claimed in allowed else list(allowed)
+    for name in order:
+        if all(dims[k] in allowed[name][k] for k in _SIZE_KEY): return name
+    name = order[0]
+    k = next(k for k in _SIZE_KEY if dims[k] not in allowed[name][k])
+    want = " or ".join(f"{sorted(allowed[n][k])} ({'SMAC ' + map_name if n == 'smac_native' else 'our fixed interface'})"
+                       for n in order)
+    raise DatasetError(path, _SIZE_KEY[k], f"{k} {want}", f"{k} {dims[k]}")
+
+# %% ../nbs/03a_importers.ipynb #dae7ce8e
+AT_LIMIT = ("truncate", "keep")
+
+def _episodes_at_limit(path, d: dict, limit: int, at_limit: str, e0: int) -> int:
+    "Episodes of the block `d` (our arrays) that end at `limit` with terminated=1; 'truncate' sets their terminated to 0."
+    L = d["filled"][..., 0].sum(1)
+    for e in np.flatnonzero(L > limit):
+        raise DatasetError(path, "filled", f"at most time_limit={limit} steps per episode (pass the right time_limit=)",
+                           f"{L[e]} steps in episode {e0 + e}")
+    at = np.flatnonzero((L == limit) & (d["terminated"][np.arange(len(L)), np.maximum(L - 1, 0), 0] == 1))
+    if at_limit == "truncate": d["terminated"][at, L[at] - 1, 0] = 0
+    return len(at)
+
+def _warn_at_limit(source, n: int, E: int, limit: int, at_limit: str):
+    "Say how many episodes ended at the time limit marked terminal, and how they were recorded."
+    if not n: return
+    how = ("recorded as truncated (terminated=0); pass at_limit='keep' to keep them terminal" if at_limit == "truncate"
+           else "kept terminal (terminated=1) as at_limit='keep' asks; AWAC/GAE will not bootstrap after them")
+    warnings.warn(f"{source}: {n} of {E} episodes end at the time limit ({limit} steps) with terminated=1: {how}", stacklevel=3)
+
+def _time_limit(map_name: str, time_limit: int | None, at_limit: str) -> int:
+    "The time limit to apply (default: the task's SMAC episode limit), after checking `at_limit`."
+    if at_limit not in AT_LIMIT: raise ValueError(f"at_limit must be one of {AT_LIMIT}, found {at_limit!r}")
+    return int(time_limit) if time_limit is not None else get_task(map_name).episode_limit
 
 # %% ../nbs/03a_importers.ipynb #9dc2abad
 def _convert_pymarl_block(d: dict, bootstrap_row: bool, path, e0: int) -> dict:
@@ -49,12 +106,14 @@ def _convert_pymarl_block(d: dict, bootstrap_row: bool, path, e0: int) -> dict:
     out = {k: np.asarray(d[k][:, :T]) for k in KEYS}
     out["filled"] = keep.astype(np.int64)[..., None]
     for k in KEYS:
-        if k != "filled": out[k] = out[k] * keep.reshape(keep.shape + (1,) * (out[k].ndim - 2)).astype(out[k].dtype)
+        if k != "filled": out[k] = np.where(keep.reshape(keep.shape + (1,) * (out[k].ndim - 2)), out[k], 0).astype(out[k].dtype)
     return out
 
 def import_pymarl_h5(sources: Sequence[str | os.PathLike] | str | os.PathLike,  # part files, or a folder of *.h5
                      dst: str | os.PathLike, map_name: str, quality: str,
                      bootstrap_row: bool = True,   # PyMARL runners store the final observation as an extra filled row
+                     time_limit: int | None = None,  # episode limit of the data (default: the task's SMAC limit)
+                     at_limit: str = "truncate",     # episodes of time_limit steps marked terminal: 'truncate' or 'keep'
                      block: int = 64) -> Path:
     "Convert PyMARL/ODIS HDF5 episode files (SMAC's native sizes) into one dataset file in our layout, block by block."
     src = Path(sources) if isinstance(sources, (str, os.PathLike)) else None
@@ -63,14 +122,17 @@ def import_pymarl_h5(sources: Sequence[str | os.PathLike] | str | os.PathLike,  
     dims = []
     for p in paths:
         with open_h5(p) as f: dims.append(_foreign_dims(f, p))
-    for k in ("T", "N", "obs_dim", "state_dim", "n_actions"):
+        dims[-1]["interface"] = _check_interface(p, map_name, {**dims[-1], "n_agents": dims[-1]["N"]})
+    for k in ("T", "N", "obs_dim", "state_dim", "n_actions", "interface"):
         if len({d[k] for d in dims}) > 1: raise DatasetError(paths[0], k, f"the same {k} in every part", [d[k] for d in dims])
     d0 = dims[0]
     T = d0["T"] - (1 if bootstrap_row else 0)
+    limit = _time_limit(map_name, time_limit, at_limit)
     attrs = {"source_format": "pymarl-h5", "source_files": [p.name for p in paths], "behaviour": "imported",
-             "source_bootstrap_row": bootstrap_row}
+             "source_bootstrap_row": bootstrap_row, "time_limit": limit, "at_limit": at_limit}
+    n_limit = 0
     with EpisodeWriter(dst, map_name, quality, d0["N"], d0["obs_dim"], d0["state_dim"], d0["n_actions"], T, attrs,
-                       interface="smac_native") as w:
+                       interface=d0["interface"]) as w:
         for p, dm in zip(paths, dims):
             with open_h5(p) as f:
                 for sl in _blocks(dm["E"], block):
@@ -79,8 +141,11 @@ def import_pymarl_h5(sources: Sequence[str | os.PathLike] | str | os.PathLike,  
                     d = _convert_pymarl_block(raw, bootstrap_row, p, sl.start)
                     d = {k: d[k].astype(np.float32 if k in ("obs", "state", "reward", "actions_onehot") else np.int64) for k in KEYS}
                     _check_block(p, d, sl.start, d0["n_actions"])
+                    n_limit += _episodes_at_limit(p, d, limit, at_limit, sl.start)
                     w.append(d["obs"], d["state"], d["actions"][..., 0], d["avail_actions"], d["reward"][..., 0],
                              d["terminated"][..., 0], d["filled"][..., 0])
+        w.meta["at_limit_episodes"] = n_limit
+    _warn_at_limit(", ".join(p.name for p in paths), n_limit, sum(dm["E"] for dm in dims), limit, at_limit)
     return Path(dst)
 
 # %% ../nbs/03a_importers.ipynb #cb2bd219
@@ -92,14 +157,28 @@ def _numpy_value_constructors() -> list:
     out += [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith("DType")]
     return out
 
+_TORCH_SAVE = "a torch.save file of one MADT episode (a zip archive, or a pickle starting with byte 0x80)"
+
+def _not_torch_save(path) -> str | None:
+    "What the file at `path` is if it cannot be a `torch.save` file (judged from its first bytes), else None."
+    with open(path, "rb") as fh: head = fh.read(8)
+    if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80": return None
+    kind = ("an HDF5 file (import it with import_pymarl_h5)" if head.startswith(b"\x89HDF") else "an empty file" if not head
+            else "text" if head.isascii() and head.decode("ascii").isprintable() else "unknown bytes")
+    return f"{kind} starting with {head!r}"
+
 def safe_load_episode(path: str | os.PathLike):
     "Load a `torch.save`d episode without executing pickled code (weights-only unpickler + numpy value allowlist)."
+    try: what = _not_torch_save(path)
+    except OSError as e: raise DatasetError(path, "", "a readable file", f"{type(e).__name__}: {e}") from None
+    if what: raise DatasetError(path, "", _TORCH_SAVE, what)
     try:
         with torch.serialization.safe_globals(_numpy_value_constructors()):
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         first = str(e).split("\n")
-        why = next((l.strip() for l in first if "GLOBAL" in l or "Unsupported" in l), first[0][:200])
+        if "Unsupported operand" in str(e): raise DatasetError(path, "", _TORCH_SAVE, f"a damaged pickle ({first[0][:120]})") from None
+        why = next((l.strip() for l in first if "GLOBAL" in l), first[0][:200])
         raise DatasetError(path, "", "plain data (lists, numbers, tensors, numpy values)", f"refused to unpickle: {why}") from None
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as e:
         raise DatasetError(path, "", "a readable torch.save file", f"{type(e).__name__}: {str(e)[:200]}") from None
@@ -129,14 +208,20 @@ def _madt_arrays(ep, path, max_len: int) -> dict:
 def import_madt(src_dir: str | os.PathLike,        # MADT's <map>/<quality>/ folder of per-episode files
                 dst: str | os.PathLike, map_name: str, quality: str,
                 max_len: int | None = None,        # steps per episode in our file (default: the task's episode limit)
-                max_episodes: int | None = None, block: int = 64) -> Path:
+                max_episodes: int | None = None,
+                time_limit: int | None = None,     # episode limit of the data (default: the task's SMAC limit)
+                at_limit: str = "truncate",        # episodes of time_limit steps (all marked terminal): 'truncate' or 'keep'
+                block: int = 64) -> Path:
     "Convert MADT's per-episode `torch.save` files into one dataset file in our layout, loading them safely."
     files = sorted(p for p in Path(src_dir).iterdir() if p.is_file())[:max_episodes]
     if not files: raise DatasetError(src_dir, "", "episode files", "an empty folder")
     max_len = max_len or get_task(map_name).episode_limit
     first = _madt_arrays(safe_load_episode(files[0]), files[0], max_len)
     N, D = first["obs"].shape[1:]; S, A = first["state"].shape[-1], first["avail_actions"].shape[-1]
-    attrs = {"source_format": "madt-torch", "source_dir": str(src_dir), "behaviour": "imported"}
+    limit = _time_limit(map_name, time_limit, at_limit)
+    attrs = {"source_format": "madt-torch", "source_dir": str(src_dir), "behaviour": "imported", "time_limit": limit,
+             "at_limit": at_limit}
+    n_limit = 0
     with EpisodeWriter(dst, map_name, quality, N, D, S, A, max_len, attrs, interface="smac_native") as w:
         for chunk in _blocks(len(files), block):
             eps = [_madt_arrays(safe_load_episode(p), p, max_len) for p in files[chunk]]
@@ -146,7 +231,71 @@ def import_madt(src_dir: str | os.PathLike,        # MADT's <map>/<quality>/ fol
                         raise DatasetError(p, k, f"shape {first[k].shape} as in {files[0].name}", f"shape {e[k].shape}")
             d = {k: np.stack([e[k] for e in eps]) for k in eps[0]}
             d["actions_onehot"] = _onehot(d["actions"], d["filled"], A)
-            _check_block(files[chunk][0], {k: d[k][..., None] if k in ("actions", "reward", "terminated", "filled") else d[k]
-                                           for k in KEYS}, chunk.start, A)
-            w.append(d["obs"], d["state"], d["actions"], d["avail_actions"], d["reward"], d["terminated"], d["filled"])
+            d = {k: d[k][..., None] if k in ("actions", "reward", "terminated", "filled") else d[k] for k in KEYS}
+            _check_block(files[chunk][0], d, chunk.start, A)
+            n_limit += _episodes_at_limit(files[chunk][0], d, limit, at_limit, chunk.start)
+            w.append(d["obs"], d["state"], d["actions"][..., 0], d["avail_actions"], d["reward"][..., 0],
+                     d["terminated"][..., 0], d["filled"][..., 0])
+        w.meta["at_limit_episodes"] = n_limit
+    _warn_at_limit(str(src_dir), n_limit, len(files), limit, at_limit)
     return Path(dst)
+
+# %% ../nbs/03a_importers.ipynb #3f7ecbb6
+def _episode_blocks(path, attrs: dict, block: int):
+    "`(first episode, {key: arrays of up to `block` episodes})` of the dataset file at `path`, read block by block."
+    with open_h5(path) as f:
+        for sl in _blocks(int(attrs["episodes"]), block):
+            try: yield sl.start, {k: f[k][sl] for k in KEYS}
+            except _H5_ERRORS as e: raise DatasetError(path, "", f"readable episodes {sl.start}..{sl.stop - 1}", f"{type(e).__name__}: {e}") from None
+
+def _fresh_folder(folder: Path, pattern: str, overwrite: bool) -> Path:
+    "`folder`, created; its files matching `pattern` removed if `overwrite`, else refused when it holds any file."
+    folder.mkdir(parents=True, exist_ok=True)
+    old = sorted(p for p in folder.iterdir() if p.is_file())
+    if old and not overwrite:
+        raise FileExistsError(f"{folder} already holds {len(old)} files ({old[0].name}, ...): a reader would mix them "
+                              f"with the export; pass overwrite=True to replace files matching {pattern!r}")
+    for p in folder.glob(pattern): p.unlink()
+    return folder
+
+def export_pymarl_h5(src: str | os.PathLike,      # one of our dataset files
+                     dst_dir: str | os.PathLike,  # gets part_<k>.h5 (ODIS reads <map>/<quality>/ of its data folder)
+                     part_size: int = 2000,       # episodes per part file (ODIS's DataSaver default)
+                     overwrite: bool = False, compression_level: int = 4) -> list[Path]:
+    "Write the dataset file `src` as PyMARL/ODIS `EpisodeBatch` HDF5 parts: T+1 rows, bootstrap row filled, PyMARL dtypes."
+    attrs = validate_file(src)
+    folder = _fresh_folder(Path(dst_dir), "part_*.h5", overwrite)
+    out = []
+    for k, (e0, d) in enumerate(_episode_blocks(src, attrs, part_size)):
+        B, L = len(d["filled"]), d["filled"][:, :, 0].sum(1)
+        rows = {key: np.concatenate([v, np.zeros((B, 1, *v.shape[2:]), v.dtype)], 1) for key, v in d.items()}
+        last, boot = (np.arange(B), L - 1), (np.arange(B), L)
+        for key in ("obs", "state", "avail_actions"): rows[key][boot] = rows[key][last]
+        rows["filled"][boot] = 1
+        path = folder / f"part_{k}.h5"
+        with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+            for key in KEYS: f.create_dataset(key, data=rows[key].astype(DTYPES[key], copy=False), compression="gzip",
+                                              compression_opts=compression_level)
+            f.attrs.update({"map": attrs["map"], "quality": attrs["quality"], "interface": attrs["interface"],
+                            "source_file": Path(src).name, "source_checksum": attrs["checksum"], "first_episode": e0,
+                            "bootstrap_row": "copy of the last step's obs/state/avail_actions (our layout keeps no final observation)",
+                            "terminated": "PyMARL's: 0 on a time-limit episode, 1 only on a real end"})
+        out.append(path)
+    return out
+
+def export_madt(src: str | os.PathLike,        # one of our dataset files
+                dst_root: str | os.PathLike,   # MADT's offline_data_dir: files go to <dst_root>/<map>/<quality>/
+                overwrite: bool = False, block: int = 256) -> Path:
+    "Write the dataset file `src` as MADT's per-episode `torch.save` files of plain lists; returns the episode folder."
+    attrs = validate_file(src)
+    folder = _fresh_folder(Path(dst_root) / attrs["map"] / attrs["quality"], "*.pt", overwrite)
+    N = int(attrs["n_agents"])
+    for e0, d in _episode_blocks(src, attrs, block):
+        fl = d["filled"][:, :, 0]
+        live = _block_agent_lengths(fl, d["avail_actions"], N)          # [B, N]: steps up to each agent's death
+        for b, L in enumerate(fl.sum(1)):
+            S, O, A, R, AV = (d[k][b, :L].tolist() for k in ("state", "obs", "actions", "reward", "avail_actions"))
+            ep = [[[S[t], O[t][i], A[t][i], R[t], bool(t == L - 1 or t >= live[b, i] - 1), AV[t][i]] for t in range(L)]
+                  for i in range(N)]
+            with atomic_path(folder / f"{e0 + b:06d}.pt") as tmp: torch.save(ep, tmp)
+    return folder

@@ -333,6 +333,7 @@ def episode_split(ds, held_out: float = 0.2, seed: int = 0) -> tuple[np.ndarray,
 def stack_windows(ds, indices=None, progress: bool = False) -> dict:
     "The windows `indices` (default: all) of `ds`, read once and stacked into a dict of tensors."
     indices = range(len(ds)) if indices is None else indices
+    if hasattr(ds, "windows"): return ds.windows(np.asarray(indices, np.int64), progress=progress)  # WindowDataset: block reads
     return default_collate([ds[int(i)] for i in tqdm(indices, disable=not progress, desc="read windows")])
 
 # %% ../nbs/05_pretrain.ipynb #9ddf621d
