@@ -214,10 +214,49 @@ def layout(out: Path) -> dict:
     return {"scale": scale, "results": res, "library": list(titles), "items": shown}
 
 
+# The README's results section: these items, in this order, where present (tables first, then figures).
+HEADLINE = ("table1", "sanity", "mappo_budget", "mappo_3m_learning", "dataset_returns")
+README_BEGIN, README_END = "<!-- results:begin -->", "<!-- results:end -->"
+
+
+def readme_results(results: Path = RESULTS) -> str:
+    "The README's results block: the headline tables (inline) and figures of the largest committed scale, labelled."
+    res, _ = results_dir(results)
+    rel = res.relative_to(ROOT).as_posix() if res.is_relative_to(ROOT) else str(res)
+    nbs = {p.stem: p.read_text() for p in sorted((res / "executed").glob("*.ipynb"))}
+    out = [README_BEGIN, f"<!-- written by `make readme` (docs/build.py --readme) from {rel}/: never edit by hand -->", ""]
+    for stem in HEADLINE:
+        item = next((i for i, text in nbs.items() if item_files(text, i, [stem])), None)
+        scale = nb_scale(json.loads(nbs[item])) if item else None
+        md, png = res / "tables" / f"{stem}.md", res / "figures" / f"{stem}.png"
+        src = f"paper item `{item}`, " if item else ""
+        if md.exists():
+            out += [f"**`{stem}`** ({src}scale **{scale or 'see caption'}**; [`{rel}/tables/{stem}.md`]({rel}/tables/{stem}.md))",
+                    "", _table_md(md), ""]
+        elif png.exists():
+            out += [f"**`{stem}`** ({src}scale **{scale or 'see caption'}**; `{rel}/figures/{stem}.png`)", "",
+                    f"![{stem}]({rel}/figures/{stem}.png)", ""]
+    return "\n".join(out + [README_END])
+
+
+def readme_with_results(readme: str, block: str) -> str:
+    "`readme` with its results block replaced by `block`."
+    if README_BEGIN not in readme or README_END not in readme:
+        raise ValueError(f"README.md has no {README_BEGIN} ... {README_END} block to fill")
+    head, rest = readme.split(README_BEGIN, 1)
+    return head + block + rest.split(README_END, 1)[1]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "_docs"), help="build folder: <out>/src (sources), <out>/html (site)")
+    ap.add_argument("--readme", action="store_true", help="only rewrite README.md's results block (make readme)")
     a = ap.parse_args(argv)
+    if a.readme:
+        from m3_nb.io import atomic_write
+        new = readme_with_results((ROOT / "README.md").read_text(), readme_results())
+        with atomic_write(ROOT / "README.md") as f: f.write(new)
+        print("README.md: results block rewritten from", results_dir()[0].relative_to(ROOT)); return
     out = Path(a.out)
     if (out / "html").exists(): shutil.rmtree(out / "html")  # a clean build: no page survives from an older one
     info = layout(out / "src")

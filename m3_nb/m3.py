@@ -311,7 +311,7 @@ class M3Model(nn.Module):
 
 # %% ../nbs/04_m3.ipynb #718363e6
 def synthetic_windows(n: int, obs_dim: int, n_actions: int, K: int, n_tasks: int = 2, seed: int = 0) -> dict:
-    "A window batch (CONTRACTS.md dict, stacked) whose action is the argmax over available actions of a fixed projection of the obs plus a per-task bias."
+    "A window batch (the window dict of nbs/03_data, stacked) whose action is the argmax over available actions of a fixed projection of the obs plus a per-task bias."
     g = torch.Generator().manual_seed(seed)
     obs = torch.randn(n, K, obs_dim, generator=g)
     n_valid = torch.randint(1, K + 1, (n,), generator=g)
@@ -383,7 +383,7 @@ def load_checkpoint(path) -> dict:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 def load_m3(path) -> M3Model:
-    "The M3 model saved at `path`, in eval mode; it is an actor (initial_state/forward of CONTRACTS.md)."
+    "The M3 model saved at `path`, in eval mode; it is an actor (initial_state/forward, the actor interface of nbs/02_mappo)."
     ck = load_checkpoint(path)
     model = M3Model(M3Config(**ck["config"]))
     model.load_state_dict(ck["model"])
