@@ -122,3 +122,8 @@ $(CHROMIUM) $(CHROMEDRIVER):
 
 docs-check: docs $(CHROMIUM) $(CHROMEDRIVER)
 	$(PY) docs/check.py
+
+# README's results block (headline tables inline, figures linked), from results/ by code: run after `make paper`.
+.PHONY: readme
+readme: $(STAMP)
+	$(PY) docs/build.py --readme

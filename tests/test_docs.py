@@ -60,3 +60,18 @@ def test_docs_site_in_chromium():
     assert r.returncode == 0, r.stdout[-6000:] + r.stderr[-6000:]
     assert "docs-check: OK" in r.stdout
     for name in check.SHOTS: assert (ROOT / "results" / "docs" / f"{name}.png").stat().st_size > 10_000
+
+
+def test_readme_results_block_is_current():
+    readme = (ROOT / "README.md").read_text()
+    assert build.readme_with_results(readme, build.readme_results()) == readme, \
+        "README.md's results block differs from results/: run `make readme` and commit README.md"
+
+
+def test_readme_links_exist():
+    import re
+    readme = (ROOT / "README.md").read_text()
+    targets = [t.split("#")[0] for t in re.findall(r"\]\(([^)\s]+)\)", readme) if not re.match(r"[a-z]+:", t)]
+    assert targets, "no relative links found"
+    missing = [t for t in targets if t and not (ROOT / t).exists()]
+    assert not missing, f"README.md links to files that do not exist: {missing}"
