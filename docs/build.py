@@ -180,10 +180,18 @@ def api_page(nbs: list[Path], out: Path) -> None:
 
 
 def _all_names(mod: str) -> list[str]:
-    import importlib
-    m = importlib.import_module(f"m3_nb.{mod}")
-    return [n for n in getattr(m, "__all__", []) if getattr(getattr(m, n, None), "__module__", f"m3_nb.{mod}") == f"m3_nb.{mod}"
-            or not hasattr(getattr(m, n, None), "__module__")]
+    "The names of `m3_nb.<mod>.__all__` that the module itself defines (read from its source, not imported)."
+    import ast
+    tree = ast.parse((ROOT / "m3_nb" / f"{mod}.py").read_text())
+    own, names = set(), []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): own.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                own.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            names = [ast.literal_eval(e) for e in node.value.elts]
+    return [n for n in names if n in own]
 
 
 def layout(out: Path) -> dict:
