@@ -31,6 +31,7 @@ help:
 	@echo "make lab [LAB_ARGS=...]              JupyterLab on the notebooks (LAB_ARGS appended to its flags)"
 	@echo "make docs                            the documentation site, from the notebooks, into _docs/html/"
 	@echo "make docs-check                      make docs, then every page opened in headless Chromium; screenshots to $(RESULTS)/docs/"
+	@echo "make readme                          README.md's results block rewritten from $(RESULTS)/ (after make paper)"
 	@echo "make venv-gpu                        .venv with CUDA builds of jax and torch (Linux x86_64 + NVIDIA driver); make gpu-check tests it"
 	@echo "make $(RESULTS)/tables/<item>.md        one paper item (nbs/paper/<item>.ipynb)"
 
