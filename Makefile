@@ -11,6 +11,8 @@ SCALES := smoke small full
 RESULTS := results
 PAPER_NBS := $(sort $(wildcard nbs/paper/*.ipynb))
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# Extra JupyterLab flags, appended (e.g. make lab LAB_ARGS="--no-browser --port 8899"); --allow-root stays.
+LAB_ARGS ?=
 
 # JAX keeps compiled SMAX programs here between runs (not in the repo).
 export JAX_COMPILATION_CACHE_DIR ?= $(HOME)/.cache/m3_nb/jax
@@ -20,7 +22,7 @@ ifeq ($(filter $(SCALE),$(SCALES)),)
 $(error SCALE=$(SCALE) is not a scale; allowed values: $(SCALES))
 endif
 
-.PHONY: help venv test test-slow paper paper-plan lab export clean-results FORCE
+.PHONY: help venv venv-gpu gpu-check test test-slow paper paper-plan lab export clean-results docs docs-check FORCE
 help:
 	@echo "make paper [SCALE=smoke|small|full] [FRESH=1]  every paper item into $(RESULTS)/<scale>/ (tables/, figures/, cards/, runs/,"
 	@echo "                                             executed/); an item reruns only when its notebook, m3_nb/ or data/<scale>/ changed;"
@@ -30,7 +32,11 @@ help:
 	@echo "make data [SCALE=...] [DATA_SEED=0]           offline datasets for every map and quality into data/<scale>/ (resumable)"
 	@echo "make test                                     clean/export gates, then every notebook as a test (pytest)"
 	@echo "make test-slow                                the same, including #| slow cells"
-	@echo "make lab                                      JupyterLab on the notebooks"
+	@echo "make lab [LAB_ARGS=...]                       JupyterLab on the notebooks (LAB_ARGS appended to its flags)"
+	@echo "make docs                                     the documentation site, from the notebooks, into _docs/html/"
+	@echo "make docs-check                               make docs, then every page opened in headless Chromium; screenshots to $(RESULTS)/docs/"
+	@echo "make readme                                   README.md's results block rewritten from $(RESULTS)/ (after make paper)"
+	@echo "make venv-gpu                                 .venv with CUDA builds of jax and torch (Linux x86_64 + NVIDIA driver); make gpu-check tests it"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -84,7 +90,7 @@ paper-plan: | $(STAMP)
 	  --up-to-date "$$(for item in $(PAPER_ITEMS); do $(MAKE) -q --no-print-directory $(EXEC)/$$item.ipynb SCALE=$(SCALE) && echo $$item; done)"
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(LAB_FLAGS) nbs
+	$(BIN)/jupyter lab $(LAB_FLAGS) $(LAB_ARGS) nbs
 
 clean-results:
 	@echo "nothing is deleted: results/<scale>/ is committed output; FRESH=1 recomputes (old runs kept in .previous/)"
@@ -94,3 +100,48 @@ DATA_SEED ?= 0
 .PHONY: data
 data: | $(STAMP)
 	$(PY) -m m3_nb.collect --scale $(SCALE) --out data/$(SCALE) --seed $(DATA_SEED)
+
+# GPU machines: the same pins, with jax's CUDA 12 plugin and PyPI's torch wheel of the pinned version (a CUDA build on
+# Linux x86_64; this project's CPU machines carry a CPU build of it on disk, which is what `make venv` takes there).
+JAX_VERSION := $(shell sed -n 's/^jax\[cpu\]==//p' requirements.txt)
+TORCH_VERSION := $(shell sed -n 's/^torch==//p' requirements.txt)
+venv-gpu: $(STAMP)
+	$(PY) -m pip install -q "jax[cuda12]==$(JAX_VERSION)"
+	$(PY) -m pip uninstall -q -y torch
+	$(PY) -m pip install -q --no-cache-dir "torch==$(TORCH_VERSION)"
+	$(PY) -m pip check
+	$(MAKE) --no-print-directory gpu-check
+
+gpu-check: $(STAMP)
+	$(PY) -c "import jax, torch; \
+	print('jax', jax.__version__, jax.default_backend(), jax.devices()); \
+	print('torch', torch.__version__, 'cuda', torch.version.cuda, 'available', torch.cuda.is_available()); \
+	assert jax.default_backend() == 'gpu', 'jax sees no GPU: make venv-gpu installs jax[cuda12]'; \
+	assert torch.cuda.is_available(), 'torch sees no GPU: is this a CUDA build (torch.version.cuda) and is the NVIDIA driver loaded (nvidia-smi)?'"
+
+# Documentation site (docs/build.py: Sphinx + myst-nb from nbs/ and the executed paper notebooks; no execution, offline).
+# Its pins live in requirements-docs.txt and go into .venv on first use, so `make test` does not carry them.
+DOCS_STAMP := $(VENV)/.docs-installed
+$(DOCS_STAMP): requirements-docs.txt $(STAMP)
+	$(PY) -m pip install -q -r requirements-docs.txt
+	$(PY) -m pip check
+	touch $@
+
+docs: $(DOCS_STAMP)
+	$(PY) docs/build.py
+
+# The browser check uses Debian's chromium and chromedriver; installed here when missing (as root, non-interactive).
+CHROMIUM := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
+$(CHROMIUM) $(CHROMEDRIVER):
+	@if [ "$$(id -u)" != 0 ]; then echo "$@ is missing: install Debian's chromium and chromium-driver (sudo apt-get install chromium chromium-driver)"; exit 1; fi
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver
+
+docs-check: docs $(CHROMIUM) $(CHROMEDRIVER)
+	$(PY) docs/check.py
+
+# README's results block (headline tables inline, figures linked), from results/ by code: run after `make paper`.
+.PHONY: readme
+readme: $(STAMP)
+	$(PY) docs/build.py --readme
