@@ -1,0 +1,48 @@
+"""`make paper-plan`: what `make paper SCALE=x` would reuse, recompute or finds stale, with estimated times.
+
+An item is *reused* when make finds its executed notebook up to date (make decides: `make -q`, the same rule that
+`make paper` follows), *missing* when it was never run at this scale, and *stale* when one of its inputs (its notebook,
+a module of m3_nb/, a data file of the scale) is newer than its executed notebook; the newest such inputs are named.
+The estimate is the previous run's duration (papermill records it in the executed notebook). For table1 the run
+ledger is planned too (`python -m m3_nb.experiments --plan`): which runs are done, stale (and why) or missing."""
+import argparse, json, os, subprocess, sys
+from pathlib import Path
+
+
+def item_plan(item: str, out: Path, inputs: list, up_to_date: set) -> dict:
+    nb, ex = Path("nbs/paper") / f"{item}.ipynb", out / "executed" / f"{item}.ipynb"
+    if not ex.exists(): return {"item": item, "status": "missing", "action": "compute", "est_s": None, "why": "never run at this scale"}
+    try: dur = json.loads(ex.read_text())["metadata"]["papermill"]["duration"]
+    except (ValueError, KeyError, TypeError): dur = None
+    if item in up_to_date: return {"item": item, "status": "current", "action": "reuse", "est_s": 0, "why": ""}
+    t = ex.stat().st_mtime
+    newer = sorted((p for p in [nb, *map(Path, inputs)] if p.exists() and p.stat().st_mtime > t), key=lambda p: -p.stat().st_mtime)
+    why = ("newer inputs: " + ", ".join(map(str, newer[:4])) + (f" (+{len(newer) - 4} more)" if len(newer) > 4 else "")) if newer \
+        else "make wants to rerun it (FRESH=1 or the environment changed)"
+    return {"item": item, "status": "stale", "action": "recompute", "est_s": dur, "why": why}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="tools/paper_plan.py")
+    ap.add_argument("--scale", required=True); ap.add_argument("--out", required=True)
+    ap.add_argument("--items", nargs="*", default=[]); ap.add_argument("--inputs", nargs="*", default=[])
+    ap.add_argument("--up-to-date", default="", help="items make -q finds up to date, whitespace-separated")
+    a = ap.parse_args(argv)
+    out = Path(a.out)
+    rows = [item_plan(i, out, a.inputs, set(a.up_to_date.split())) for i in a.items]
+    print(f"make paper SCALE={a.scale} -> {out}/")
+    print(f"{'item':<16} {'status':<8} {'action':<10} {'est. time':>10}  why")
+    for r in rows:
+        est = "?" if r["est_s"] is None else f"{r['est_s']:.0f} s"
+        print(f"{r['item']:<16} {r['status']:<8} {r['action']:<10} {est:>10}  {r['why']}")
+    todo = [r for r in rows if r["action"] != "reuse"]
+    known = sum(r["est_s"] or 0 for r in todo)
+    print(f"{len(rows) - len(todo)} reused, {len(todo)} to run; estimated {known:.0f} s"
+          + (f" + {sum(r['est_s'] is None for r in todo)} item(s) never timed" if any(r["est_s"] is None for r in todo) else ""))
+    if "table1" in [r["item"] for r in todo]:
+        sys.stdout.flush()
+        subprocess.run([sys.executable, "-m", "m3_nb.experiments", "--plan", "--scale", a.scale, "--out", str(out)], check=False)
+    return rows
+
+
+if __name__ == "__main__": main()
