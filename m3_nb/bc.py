@@ -24,8 +24,8 @@ from .finetune import FinetuneConfig, protocol_config, make_awac_loss, curve_res
 from .ledger import RunSpec, Method, PaperSetup, register_method_factory, torch_threads, _canonical
 
 # %% auto #0
-__all__ = ['BC_FORMAT', 'step_logits', 'bc_loss', 'BCConfig', 'pretrain_bc', 'bc_accuracy', 'bc_files', 'save_bc', 'load_bc',
-           'check_actor_fits', 'finetune_actor', 'bc_config', 'bc_identity', 'bc_checkpoint', 'bc_stage',
+__all__ = ['BC_FORMAT', 'PROTOCOL', 'step_logits', 'bc_loss', 'BCConfig', 'pretrain_bc', 'bc_accuracy', 'bc_files', 'save_bc',
+           'load_bc', 'check_actor_fits', 'finetune_actor', 'bc_config', 'bc_identity', 'bc_checkpoint', 'bc_stage',
            'bc_run_config', 'bc_method']
 
 # %% ../nbs/07c_bc.ipynb #e5816220
@@ -195,3 +195,7 @@ def bc_method(setup: PaperSetup) -> Method:
                   prepare=partial(_pretrain_bc, setup=setup))
 
 register_method_factory("BC", bc_method)
+
+PROTOCOL = ("BC (a control, not in the paper): MAPPO's own MLP actor (no task context) trained by cross-entropy on the same "
+            "windows, gradient steps and batch size as M3 (Adam 3e-4, clip 10), then fine-tuned per map with MAPPO + AWAC "
+            "exactly as M3.")   # the caption sentence of the paper items that show BC
