@@ -1,0 +1,156 @@
+"""Online-training and pre-training throughput of Table 1's methods, as ratios to a reference measured in the same run (issue 13).
+
+Online: environment steps per second of the training loop (rollout + PPO update, evaluation excluded) of MAPPO, M3
+(MAPPO + AWAC with the M3 policy), MADT (GPT actor and critic, MADT's PPO settings), CARE (mixture-encoder actor and
+critic, task-embedding context) and BC (MAPPO's actor + AWAC) on SMAX 3m and MMM2, untrained weights, smoke-scale
+environments and rollouts; each a ratio to MAPPO's on the same map. UPDeT is not implemented yet and has no row.
+Pre-training: samples (windows / agent-steps) per second of M3, BC and MADT on set A's smoke data, as ratios to M3's.
+One process, one torch thread in rollouts (as the sweep); the first update of each run is a warm-up and not timed.
+
+    .venv/bin/python benchmarks/finetune_speed.py                         # writes results/benchmarks/finetune_speed.{md,json}
+    .venv/bin/python benchmarks/finetune_speed.py --maps 3m --updates 2   # quicker
+"""
+from __future__ import annotations
+import argparse, datetime, json, os, sys, time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def online_setups(map_name: str, data_dir: Path):
+    "{method: (actor, critic, extra_loss, value_norm, context_vectors, mappo overrides)} for one map, untrained."
+    from m3_nb.mappo import ValueNorm, MAPPOActor
+    from m3_nb.m3 import M3Model, M3Config
+    from m3_nb.finetune import FinetuneConfig, make_awac_loss, load_offline_episodes
+    from m3_nb.madt import MADTActor, MADTCritic, MADT_PPO
+    from m3_nb.care import care_nets, task_embeddings
+    from m3_nb.mappo_train import MAPPOConfig
+    from m3_nb.envs import make_env
+    info = make_env(map_name, num_envs=1, seed=0).get_env_info()
+    offline = load_offline_episodes(sorted((data_dir / map_name).glob("*.h5")))
+    ft = FinetuneConfig()
+    out = {"MAPPO": lambda: (None, None, None, None, None, {})}
+    def m3():
+        model = M3Model(M3Config(obs_dim=info["obs_shape"], n_actions=info["n_actions"], context_kind="semantic", tasks=(map_name,)))
+        ctx = model.task_context(map_name); vn = ValueNorm()
+        return model, None, make_awac_loss(offline, ctx, ft, 0.99, vn), vn, {map_name: ctx}, {"context": "custom"}
+    def bc():
+        vn = ValueNorm()
+        return (MAPPOActor(info["obs_shape"], info["n_actions"], 10, 0, 64), None, make_awac_loss(offline, None, ft, 0.99, vn), vn, None, {})
+    def madt():
+        return MADTActor(info["obs_shape"], info["n_actions"]), MADTCritic(info["state_shape"], 10), None, None, None, dict(MADT_PPO)
+    def care():
+        a, c = care_nets(info, MAPPOConfig())
+        return a, c, None, None, task_embeddings([map_name]), {"context": "custom"}
+    out.update(M3=m3, MADT=madt, CARE=care, BC=bc)
+    return out
+
+
+def online_sps(map_name: str, method: str, build, updates: int, seed: int = 0) -> dict:
+    from m3_nb.mappo_train import MAPPOConfig, make_train
+    from m3_nb.scales import budget
+    b = budget("smoke")
+    actor, critic, extra, vn, ctxs, over = build()
+    base = dict(maps=(map_name,), scale="smoke", num_envs=b.num_envs, eval_every=0, progress=False)
+    c = MAPPOConfig(**{**base, **over, "total_env_steps": 1})
+    c = MAPPOConfig(**{**base, **over, "total_env_steps": (updates + 1) * c.steps_per_update})
+    res = make_train(c, actor=actor, critic=critic, extra_loss=extra, value_norm=vn, context_vectors=ctxs)(seed)
+    m = res.metrics.iloc[1:]                                             # the first update warms up (JIT, caches)
+    secs = float((m["time/rollout_s"] + m["time/update_s"]).sum())
+    return {"map": map_name, "method": method, "env_steps": int(len(m) * c.steps_per_update), "seconds": round(secs, 2),
+            "env_steps_per_s": len(m) * c.steps_per_update / secs,
+            "rollout_share": float(m["time/rollout_s"].sum() / secs), "epochs": c.epochs, "minibatches": c.num_minibatches}
+
+
+def pretrain_sps(data_dir: Path, steps: int) -> list[dict]:
+    "Samples/s of one gradient step of M3 (Eq 6), BC (cross-entropy) and MADT (actor CE + critic Huber) on set A's files."
+    from m3_nb.cmg import get_task_set
+    from m3_nb.data import WindowDataset
+    from m3_nb.m3 import M3Config, M3Model
+    from m3_nb.pretrain import offline_terms, offline_loss, stack_windows, sample_batch
+    from m3_nb.bc import bc_loss
+    from m3_nb.mappo import MAPPOActor
+    from m3_nb.madt import madt_rows, MADTActor, MADTCritic, madt_losses, MADTConfig, _adamw
+    from m3_nb.scales import budget
+    b = budget("smoke")
+    tasks = list(get_task_set("A").pretrain)
+    paths = [p for t in tasks for p in sorted((data_dir / t).glob("*.h5"))]
+    rows = []
+    def timed(name, batch, step_fn, n_samples):
+        for _ in range(3): step_fn()
+        t0 = time.perf_counter()
+        for _ in range(steps): step_fn()
+        dt = time.perf_counter() - t0
+        rows.append({"method": name, "batch": batch, "samples_per_s": steps * batch / dt, "samples_in_data": n_samples})
+    g = torch.Generator().manual_seed(0)
+    ds = WindowDataset(paths, context_len=b.context_len, tasks=tasks)
+    w = stack_windows(ds)
+    model = M3Model(M3Config(obs_dim=ds.obs_dim, n_actions=ds.n_actions, context_len=b.context_len, tasks=tuple(tasks)))
+    opt = torch.optim.Adam(model.parameters(), lr=3e-4)
+    def m3_step():
+        loss = offline_loss(*offline_terms(model, sample_batch(w, b.pretrain_batch, g))[0].values())
+        opt.zero_grad(); loss.backward(); opt.step()
+    timed("M3", b.pretrain_batch, m3_step, len(w["obs"]))
+    w1 = stack_windows(WindowDataset(paths, context_len=1, tasks=tasks))
+    actor = MAPPOActor(ds.obs_dim, ds.n_actions, 10, 0, 64); opt_b = torch.optim.Adam(actor.parameters(), lr=3e-4)
+    def bc_step():
+        loss = bc_loss(actor, sample_batch(w1, b.pretrain_batch, g)); opt_b.zero_grad(); loss.backward(); opt_b.step()
+    timed("BC", b.pretrain_batch, bc_step, len(w1["obs"]))
+    r = madt_rows(paths); cfg = MADTConfig(tasks=tuple(tasks))
+    a, c = MADTActor(ds.obs_dim, ds.n_actions), MADTCritic(r["state"].shape[-1], 10)
+    oa, oc = _adamw(a, cfg.lr, cfg), _adamw(c, cfg.lr * 10, cfg)
+    def madt_step():
+        idx = torch.randint(0, len(r["obs"]), (cfg.batch_size,), generator=g)
+        la, lc = madt_losses(a, c, {k: v[idx] for k, v in r.items()})
+        for o, l in ((oa, la), (oc, lc)): o.zero_grad(); l.backward(); o.step()
+    timed("MADT", cfg.batch_size, madt_step, len(r["obs"]))
+    ref = rows[0]["samples_per_s"]
+    for row in rows: row["ratio_to_M3"] = row["samples_per_s"] / ref
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--maps", nargs="+", default=["3m", "MMM2"])
+    ap.add_argument("--updates", type=int, default=2, help="timed updates per (map, method), after one warm-up update")
+    ap.add_argument("--pretrain-steps", type=int, default=30)
+    ap.add_argument("--data", default=str(ROOT / "data" / "smoke"), help="smoke datasets (make data SCALE=smoke)")
+    ap.add_argument("--out", default=str(ROOT / "results" / "benchmarks" / "finetune_speed.md"))
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    from m3_nb.io import provenance, write_json
+    import pandas as pd
+    load0, t_start = os.getloadavg()[0], time.perf_counter()
+    data_dir = Path(args.data)
+    online = []
+    for mp in args.maps:
+        for name, build in online_setups(mp, data_dir).items():
+            row = online_sps(mp, name, build, args.updates); online.append(row)
+            print(f"{mp:5s} {name:6s} {row['env_steps_per_s']:8.0f} env-steps/s", flush=True)
+    on = pd.DataFrame(online)
+    on["ratio_to_MAPPO"] = on.apply(lambda r: r.env_steps_per_s / on[(on.map == r.map) & (on.method == "MAPPO")].env_steps_per_s.iloc[0], axis=1)
+    pre = pd.DataFrame(pretrain_sps(data_dir, args.pretrain_steps))
+    print(on.round(3).to_string(index=False)); print(pre.round(3).to_string(index=False))
+    load1 = os.getloadavg()[0]
+    note = (f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on a SHARED machine "
+            f"({os.cpu_count()} cores, load average {load0:.1f} at start and {load1:.1f} at the end, other engineers' jobs "
+            f"running): absolute numbers are noisy and low; ratios within one run are the comparable quantity, and even they "
+            f"move with the load. One torch thread in rollouts; {args.updates} timed updates per cell after one warm-up; "
+            f"untrained weights. UPDeT has no row (not implemented).")
+    out = Path(args.out)
+    write_json({"when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "note": note,
+                "args": vars(args), "provenance": provenance(), "online": online, "pretrain": pre.to_dict("records"),
+                "wall_s": time.perf_counter() - t_start}, out.with_suffix(".json"))
+    md = (f"# Fine-tuning and pre-training speed (benchmarks/finetune_speed.py)\n\n{note}\n\n## Online training, env-steps/s\n\n"
+          f"{on.round(3).to_markdown(index=False)}\n\n## Pre-training, samples/s\n\n{pre.round(3).to_markdown(index=False)}\n")
+    from m3_nb.io import atomic_write
+    with atomic_write(out) as f: f.write(md)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
