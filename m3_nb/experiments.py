@@ -119,7 +119,8 @@ def _run_m3(spec: RunSpec, setup: PaperSetup) -> dict:
     from m3_nb.finetune import finetune, load_offline_episodes
     torch_threads()
     model = load_m3(pretrain_stage(setup, spec.task_set, spec.seed))
-    offline = load_offline_episodes(setup.data_paths(spec.finetune_map)) if setup.ft().use_awac else None
+    # an unseen map's data is never read: there AWAC regresses on the pre-trained policy's own episodes (06_finetune)
+    offline = load_offline_episodes(setup.data_paths(spec.finetune_map)) if setup.ft().use_awac and spec.seen_in_pretraining else None
     return finetune(model, spec.finetune_map, setup.budget(), spec.seed, offline, setup.ft(), setup.env_fn)
 
 def _mappo_config(spec: RunSpec, setup: PaperSetup) -> dict:
@@ -166,7 +167,7 @@ def run_paper_sweep(setup: PaperSetup, specs: list[RunSpec], methods: dict | Non
     times = {}
     t0 = time.perf_counter()
     need = [m for s in specs if methods[s.method].offline
-            for m in (*get_task_set(s.task_set).pretrain, s.finetune_map)]
+            for m in get_task_set(s.task_set).pretrain]      # never an unseen fine-tuning map's data (the leak guard)
     data_stage(setup, need, log)
     times["data"] = time.perf_counter() - t0
     for name, m in methods.items():                   # shared stages (pre-training) before any run
