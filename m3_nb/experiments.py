@@ -120,20 +120,24 @@ def _m3_config(spec: RunSpec, setup: PaperSetup) -> dict:
     return {"budget": asdict(setup.budget()), "pretrain": pretrain_identity(pc, setup, lineage=False), "finetune": setup.ft().to_dict()}
 
 def _m3_inputs(spec: RunSpec, setup: PaperSetup) -> dict:
-    "M3's inputs: the checksum of every data file it reads (pre-training and AWAC) and its pre-trained model's folder."
+    "M3's inputs: the checksum of every data file it reads (pre-training; AWAC reads only a seen map, one of them) and its pre-trained model's folder."
     pc = pretrain_config(setup, spec.task_set, spec.seed)
-    return {"data": setup.data_identity([*pc.tasks, spec.finetune_map]), "pretrained": Path(pc.checkpoint_dir).name}
+    return {"data": setup.data_identity(pc.tasks), "pretrained": Path(pc.checkpoint_dir).name}
 
 def _run_m3(spec: RunSpec, setup: PaperSetup) -> dict:
     from m3_nb.m3 import load_m3
     from m3_nb.finetune import finetune, load_offline_episodes
     torch_threads()
     model = load_m3(pretrain_stage(setup, spec.task_set, spec.seed))
-    ft, paths = setup.ft(), setup.data_paths(spec.finetune_map)
-    awac = ("on: " + ", ".join(p.stem for p in paths)) if ft.use_awac and paths else "off" if not ft.use_awac else \
-        f"off: no {'/'.join(setup.qualities)} data of {spec.finetune_map} (band missed at collection)"
-    if ft.use_awac and not paths: ft = replace(ft, use_awac=False)
-    offline = load_offline_episodes(paths) if ft.use_awac else None
+    ft = setup.ft()
+    if not spec.seen_in_pretraining:     # an unseen map's data is never read: AWAC regresses on the pre-trained policy's own episodes (06_finetune)
+        awac, offline = ("on: the pre-trained policy's own episodes (unseen map)" if ft.use_awac else "off"), None
+    else:
+        paths = setup.data_paths(spec.finetune_map)
+        awac = ("on: " + ", ".join(p.stem for p in paths)) if ft.use_awac and paths else "off" if not ft.use_awac else \
+            f"off: no {'/'.join(setup.qualities)} data of {spec.finetune_map} (band missed at collection)"
+        if ft.use_awac and not paths: ft = replace(ft, use_awac=False)
+        offline = load_offline_episodes(paths) if ft.use_awac else None
     return {**finetune(model, spec.finetune_map, setup.budget(), spec.seed, offline, ft, setup.env_fn), "awac": awac}
 
 def _mappo_config(spec: RunSpec, setup: PaperSetup) -> dict:
@@ -180,7 +184,7 @@ def run_paper_sweep(setup: PaperSetup, specs: list[RunSpec], methods: dict | Non
     times = {}
     t0 = time.perf_counter()
     need = [m for s in specs if methods[s.method].offline
-            for m in (*get_task_set(s.task_set).pretrain, s.finetune_map)]
+            for m in get_task_set(s.task_set).pretrain]      # never an unseen fine-tuning map's data (the leak guard)
     data_stage(setup, need, log)
     times["data"] = time.perf_counter() - t0
     for name, m in methods.items():                   # shared stages (pre-training) before any run

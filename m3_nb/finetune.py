@@ -4,17 +4,19 @@
 
 # %% ../nbs/06_finetune.ipynb #c8baa92d
 from __future__ import annotations
-import math, warnings
-from dataclasses import dataclass, asdict
+import math, os, warnings
+from pathlib import Path
+from dataclasses import dataclass, asdict, replace
 
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['JP_TT_THRESHOLD', 'awac_weights', 'awac_loss', 'offline_td_advantages', 'jump_start_return', 'time_to_threshold',
-           'format_jp', 'format_tt', 'format_jp_tt', 'iqm_with_ci', 'check_pretrained_fits', 'offline_episode_batch',
-           'awac_term', 'FinetuneConfig', 'load_offline_episodes', 'make_awac_loss', 'protocol_config', 'finetune',
-           'curve_result', 'train_from_scratch']
+__all__ = ['JP_TT_THRESHOLD', 'REFERENCE_SEED_OFFSET', 'ABLATIONS', 'awac_weights', 'awac_loss', 'offline_td_advantages',
+           'jump_start_return', 'time_to_threshold', 'format_jp', 'format_tt', 'format_jp_tt', 'iqm_with_ci',
+           'check_pretrained_fits', 'offline_episode_batch', 'awac_term', 'FinetuneConfig', 'load_offline_episodes',
+           'make_awac_loss', 'pymarl_layout', 'reference_episodes', 'record_opened_files', 'protocol_config',
+           'finetune', 'curve_result', 'train_from_scratch', 'ablation_variant']
 
 # %% ../nbs/06_finetune.ipynb #5a0c7957
 def awac_weights(adv_t: torch.Tensor,       # advantages A(s_t, a_t) of the offline actions, any shape
@@ -28,19 +30,20 @@ def awac_weights(adv_t: torch.Tensor,       # advantages A(s_t, a_t) of the offl
     return torch.exp(torch.clamp(adv_t.detach() / temperature, max=math.log(max_weight)))
 
 # %% ../nbs/06_finetune.ipynb #b1a12f48
-def awac_loss(logp_t: torch.Tensor,      # log π_θ(a_t | τ_t, c) of the offline actions, shape [...]
+def awac_loss(logp_t: torch.Tensor,      # log π_θ(a_t | τ_t, c) of the offline actions, [..., N] (last axis: agents)
               adv_t: torch.Tensor,       # advantages of those actions from the current critic, same shape
-              mask_t: torch.Tensor,      # True (or 1.) where the step is real data, same shape
+              mask_t: torch.Tensor,      # True (or 1.) where the agent-step is real data, same shape
               temperature: float = 1.0,  # λ
               max_weight: float = 20.0,  # w_max
+              agent_reduction: str = "sum",  # 'sum' over agents (as Eq 7's PPO term) or 'mean'; use the PPO loss's own
              ) -> torch.Tensor:
-    "Advantage-weighted regression: -Σ w_t log π(a_t|τ_t) m_t / Σ m_t with w_t = awac_weights(A_t)."
+    "Advantage-weighted regression -w_t log π(a_t|τ_t), w_t = awac_weights(A_t), reduced over agents and steps like Eq 7 (`reduce_agents`)."
+    from m3_nb.mappo import reduce_agents
     if not (logp_t.shape == adv_t.shape == mask_t.shape):
         raise ValueError(f"awac_loss needs equal shapes; got logp {tuple(logp_t.shape)}, adv {tuple(adv_t.shape)}, "
                          f"mask {tuple(mask_t.shape)}")
-    m = mask_t.to(logp_t.dtype)
     w = awac_weights(adv_t, temperature, max_weight)
-    return -(w * logp_t * m).sum() / m.sum().clamp(min=1.0)
+    return -reduce_agents(w * logp_t, mask_t.bool(), agent_reduction)
 
 # %% ../nbs/06_finetune.ipynb #f690f726
 def offline_td_advantages(v_t: torch.Tensor,     # V(s_t) from the current critic, [T, B]
@@ -169,6 +172,7 @@ def awac_term(actor, critic, batch: dict,
               context=None,              # actor context [C] of the fine-tuning map (None for a context-free actor)
               temperature: float = 1.0, max_weight: float = 20.0, gamma: float = 0.99,
               value_norm=None,            # MAPPO's ValueNorm, if the critic predicts normalised values
+              agent_reduction: str = "sum",  # over agents, as the PPO loss of the same run (MAPPOConfig.agent_reduction)
              ) -> torch.Tensor:
     "AWAC loss of `actor` on an offline_episode_batch, with advantages from the current `critic` (no gradient to it)."
     from m3_nb.mappo import log_prob
@@ -183,7 +187,8 @@ def awac_term(actor, critic, batch: dict,
         v = v.reshape(T, B)
         if value_norm is not None: v = value_norm.denormalize(v)
         adv = offline_td_advantages(v, batch["reward"], batch["terminated"], batch["filled"], gamma)
-    return awac_loss(log_prob(logits, batch["actions"]), adv, batch["mask"], temperature, max_weight)
+    ag = lambda x: x.reshape(T, E, B // E)                                        # [T, E*N] -> [T, E, N]: agents last
+    return awac_loss(ag(log_prob(logits, batch["actions"])), ag(adv), ag(batch["mask"]), temperature, max_weight, agent_reduction)
 
 # %% ../nbs/06_finetune.ipynb #ff6749e7
 @dataclass(frozen=True)
@@ -194,6 +199,7 @@ class FinetuneConfig:
     awac_temperature: float = 1.0  # λ of exp(A/λ)
     awac_max_weight: float = 20.0  # w_max, the clip of the AWAC weights
     awac_episodes: int = 8         # offline episodes per AWAC minibatch
+    reference_episodes: int = 32   # unseen map (no offline data may be read): episodes of the pre-trained policy AWAC regresses on
     mappo: tuple = ()              # MAPPOConfig overrides as (field, value) pairs, e.g. (("rollout_len", 32),)
 
     def to_dict(self) -> dict: return {**asdict(self), "mappo": dict(self.mappo)}
@@ -210,7 +216,8 @@ def load_offline_episodes(paths) -> dict:
 
 def make_awac_loss(data: dict,            # offline episodes of the fine-tuning map (PyMARL layout)
                    context,               # the actor's context vector for the map (None / empty: no context)
-                   cfg: FinetuneConfig, gamma: float, value_norm=None, seed: int = 0):
+                   cfg: FinetuneConfig, gamma: float, value_norm=None, seed: int = 0,
+                   agent_reduction: str = "sum"):    # the PPO loss's own (MAPPOConfig.agent_reduction)
     "MAPPO `extra_loss(actor, critic) -> (α·L_AWAC, metrics)` on random offline episodes of the map."
     g = np.random.default_rng(seed)
     E = len(data["obs"])
@@ -218,9 +225,46 @@ def make_awac_loss(data: dict,            # offline episodes of the fine-tuning 
     def extra_loss(actor, critic):
         idx = np.sort(g.choice(E, size=min(cfg.awac_episodes, E), replace=False))
         loss = awac_term(actor, critic, offline_episode_batch(data, idx), ctx, cfg.awac_temperature,
-                         cfg.awac_max_weight, gamma, value_norm)
+                         cfg.awac_max_weight, gamma, value_norm, agent_reduction)
         return cfg.awac_coef * loss, {"awac": loss.item()}
     return extra_loss
+
+# %% ../nbs/06_finetune.ipynb #7d92ad8b
+def pymarl_layout(ep: dict) -> dict:
+    "Episodes from `m3_nb.collect.collect_episodes` (actions [E,T,N], reward/filled/terminated [E,T]) in the PyMARL layout (trailing axis 1)."
+    out = {k: np.asarray(ep[k]) for k in ("obs", "state", "avail_actions")}
+    out.update({k: np.asarray(ep[k])[..., None] for k in ("actions", "reward", "terminated", "filled")})
+    return out
+
+REFERENCE_SEED_OFFSET = 20_000_033   # reference rollouts use env seed seed + this (apart from training and evaluation seeds)
+
+def reference_episodes(model, map_name: str, n_episodes: int, env_fn=None, seed: int = 0, num_envs: int = 8) -> dict:
+    "Episodes of `model` (sampled actions) on `map_name` in the PyMARL layout, plus 'returns' and 'env_steps': AWAC's data on an unseen map."
+    from m3_nb.collect import actor_policy, collect_episodes
+    from m3_nb.mappo_train import _default_env_fn
+    env = (env_fn or _default_env_fn)(map_name, min(num_envs, n_episodes), seed + REFERENCE_SEED_OFFSET)
+    n = int(env.get_env_info()["n_agents"])
+    ctx = model.task_context(map_name) if model.cfg.context_dim else None
+    was_training = model.training
+    ep = collect_episodes(env, actor_policy(model.eval(), n, False, ctx, seed), n_episodes)
+    model.train(was_training)
+    return pymarl_layout(ep) | {"returns": np.asarray(ep["returns"]), "env_steps": int(np.asarray(ep["filled"]).sum())}
+
+# %% ../nbs/06_finetune.ipynb #0ef6e45e
+import builtins, contextlib, io
+
+@contextlib.contextmanager
+def record_opened_files():
+    "Record the path of every file opened by `open`/`io.open` (pathlib, numpy, torch) or `h5py.File` inside the block; yields the list of paths."
+    import h5py
+    seen, real_open, real_init = [], builtins.open, h5py.File.__init__
+    def rec(name):
+        if isinstance(name, (str, bytes)) or hasattr(name, "__fspath__"): seen.append(str(Path(os.fsdecode(name)).resolve()))
+    def open_(file, *a, **kw): rec(file); return real_open(file, *a, **kw)
+    def init_(self, name, *a, **kw): rec(name); return real_init(self, name, *a, **kw)
+    builtins.open = io.open = open_; h5py.File.__init__ = init_
+    try: yield seen
+    finally: builtins.open = io.open = real_open; h5py.File.__init__ = real_init
 
 # %% ../nbs/06_finetune.ipynb #18179e98
 def protocol_config(map_name: str, b,           # the map and its m3_nb.scales.Budget
@@ -235,7 +279,8 @@ def finetune(model,                       # pre-trained M3Model (any actor with 
              map_name: str,               # the map to fine-tune on (seen: few-shot; unseen: zero-shot)
              b,                           # a m3_nb.scales.Budget (finetune_steps, eval_every, eval_episodes, num_envs)
              seed: int = 0,
-             offline: dict | None = None, # offline episodes of `map_name` for AWAC (required when cfg.use_awac)
+             offline: dict | None = None, # offline episodes of `map_name` for AWAC; None: the map is unseen, AWAC regresses on
+                                          #   `reference_episodes` of the pre-trained policy (no data of the map is read)
              cfg: FinetuneConfig = FinetuneConfig(),
              env_fn=None,                 # env_fn(map, num_envs, seed) (default: m3_nb.envs.make_env)
              progress: bool = False) -> dict:
@@ -248,13 +293,18 @@ def finetune(model,                       # pre-trained M3Model (any actor with 
     ctx = model.task_context(map_name) if model.cfg.context_dim else None
     mcfg = protocol_config(map_name, b, cfg.mappo, progress, context="none" if ctx is None else "custom")
     vn = ValueNorm()
-    extra = None
+    extra, ref = None, None
     if cfg.use_awac and cfg.awac_coef > 0:
-        if offline is None: raise ValueError(f"AWAC fine-tuning on {map_name} needs its offline episodes (offline=None)")
-        extra = make_awac_loss(offline, ctx, cfg, mcfg.gamma, vn if mcfg.value_norm else None, seed)
+        if offline is None:                              # unseen map: the pre-trained policy's own episodes, before any update
+            ref = reference_episodes(model, map_name, cfg.reference_episodes, env_fn, seed, b.num_envs)
+            offline = {k: v for k, v in ref.items() if k not in ("returns", "env_steps")}
+        extra = make_awac_loss(offline, ctx, cfg, mcfg.gamma, vn if mcfg.value_norm else None, seed, mcfg.agent_reduction)
     train = make_train(mcfg, actor=model, extra_loss=extra, value_norm=vn, env_fn=env_fn,
                        context_vectors=None if ctx is None else {map_name: ctx})
-    return curve_result(train(seed))
+    out = curve_result(train(seed))
+    out["awac_data"] = "none" if extra is None else ("pretrained_policy_rollouts" if ref is not None else "offline")
+    if ref is not None: out |= {"reference_env_steps": ref["env_steps"], "reference_return": float(ref["returns"].mean())}
+    return out
 
 def curve_result(res) -> dict:
     "The evaluation curve of a MAPPO TrainResult as a run result: steps, returns, win rates, JP, TT, throughput."
@@ -270,3 +320,25 @@ def train_from_scratch(map_name: str, b, seed: int = 0, env_fn=None, mappo: tupl
     "MAPPO from scratch on `map_name` under the same protocol and budget as `finetune` (Table 1's MAPPO row)."
     from m3_nb.mappo_train import make_train
     return curve_result(make_train(protocol_config(map_name, b, mappo, progress), env_fn=env_fn)(seed))
+
+# %% ../nbs/06_finetune.ipynb #ddb313d6
+ABLATIONS = {                          # variant -> (config part, field, value): the one change from full M3
+    "M3": None,
+    "no VQ": ("model", "vq", False),
+    "no task prompt": ("model", "task_prompt", False),
+    "no agent split": ("model", "agent_split", False),
+    "no AWAC": ("finetune", "use_awac", False),
+}
+
+def ablation_variant(name: str,                     # a key of ABLATIONS
+                     model: tuple = (),             # full M3's M3Config overrides as (field, value) pairs
+                     ft: FinetuneConfig | None = None,  # full M3's fine-tuning config
+                    ) -> tuple[tuple, FinetuneConfig]:
+    "(model overrides, FinetuneConfig) of variant `name`: full M3's with the variant's one field changed."
+    if name not in ABLATIONS: raise KeyError(f"unknown ablation {name!r}; known: {list(ABLATIONS)}")
+    ft = ft or FinetuneConfig()
+    change = ABLATIONS[name]
+    if change is None: return tuple(model), ft
+    part, field, value = change
+    if part == "model": return tuple({**dict(model), field: value}.items()), ft
+    return tuple(model), replace(ft, **{field: value})

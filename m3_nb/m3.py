@@ -115,7 +115,7 @@ class M3Config:
     n_codes: int = 64                 # entries of the expert dictionary (codebook)
     context_kind: str = "semantic"    # 'semantic', 'map_info', 'learned' or 'none'
     tasks: tuple = ()                 # task names in task-id order (needed by 'learned'; recorded for the others)
-    vq: bool = True                   # ablation 1 when False: a causal transformer over the history, no VQ/decoder
+    vq: bool = True                   # ablation 1 when False: a causal transformer over the history, no dictionary (the decoder reads z_e)
     task_prompt: bool = True          # ablation 2 when False: z_e = z_tau, no context at all
     agent_split: bool = True          # ablation 3 when False: the whole latent is z_tau (no z_i, no L_as)
     tf_layers: int = 2                # causal-transformer layers (used only when vq=False)
@@ -135,7 +135,7 @@ class M3Config:
     @property
     def context_dim(self) -> int: return context_dim(self.prompt_kind, len(self.tasks))
     @property
-    def split(self) -> bool: return self.agent_split and self.vq
+    def split(self) -> bool: return self.agent_split
     @property
     def latent_dim(self) -> int: return self.shared_dim if self.split else self.shared_dim + self.specific_dim
     def to_dict(self) -> dict: return asdict(self)
@@ -264,8 +264,7 @@ class M3Model(nn.Module):
         self.action_head = _mlp(cfg.latent_dim, cfg.hidden, cfg.n_actions)
         if cfg.vq:
             self.codebook = nn.Parameter(torch.empty(cfg.n_codes, cfg.latent_dim).uniform_(-1 / cfg.n_codes, 1 / cfg.n_codes))
-            d_dec_in = cfg.latent_dim + (cfg.specific_dim if cfg.split else 0)
-            self.decoder = WindowDecoder(cfg, d_dec_in)
+        self.decoder = WindowDecoder(cfg, cfg.latent_dim + (cfg.specific_dim if cfg.split else 0))   # every variant reconstructs
         if cfg.context_dim:
             table = [task_context(t, cfg.prompt_kind, cfg.tasks) for t in cfg.tasks] if cfg.tasks else np.zeros((0, cfg.context_dim))
             self.register_buffer("context_table", torch.as_tensor(np.asarray(table, np.float32)).reshape(-1, cfg.context_dim),
@@ -300,13 +299,14 @@ class M3Model(nn.Module):
         out = self.encode(batch["obs"], batch["prev_actions"], valid, self._context(batch))
         out["logits"] = mask_logits(self.action_head(out["z_e"]), batch["avail"][:, -1].bool())
         out["z_q"] = out["code"] = out["obs_hat"] = out["prev_action_logits"] = out["z_i"] = None
+        dec_in = out["z_e"]                                       # no VQ (ablation 1): the decoder reads z_e itself
         if self.cfg.vq:
             out["z_q"], out["code"] = quantize(out["z_e"], self.codebook)
             dec_in = straight_through(out["z_e"], out["z_q"])
-            if self.cfg.split:
-                out["z_i"] = out["mu"] + torch.randn_like(out["mu"]) * (0.5 * out["logvar"]).exp() if self.training else out["mu"]
-                dec_in = torch.cat([dec_in, out["z_i"]], -1)
-            out["obs_hat"], out["prev_action_logits"] = self.decoder(dec_in)
+        if self.cfg.split:
+            out["z_i"] = out["mu"] + torch.randn_like(out["mu"]) * (0.5 * out["logvar"]).exp() if self.training else out["mu"]
+            dec_in = torch.cat([dec_in, out["z_i"]], -1)
+        out["obs_hat"], out["prev_action_logits"] = self.decoder(dec_in)
         return out
 
 # %% ../nbs/04_m3.ipynb #718363e6

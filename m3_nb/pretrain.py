@@ -23,9 +23,9 @@ from .data import WindowDataset
 __all__ = ['LOSS_TERMS', 'CODEBOOK_INITS', 'supervised_action_loss', 'reconstruction_loss', 'agent_specific_kl', 'codebook_loss',
            'commitment_loss', 'embedding_loss', 'offline_loss', 'codebook_usage', 'reseed_dead_codes',
            'ema_codebook_update', 'code_report', 'offline_terms', 'PretrainConfig', 'sample_batch', 'check_data',
-           'init_codebook', 'pretrain', 'metrics_frame', 'window_sources', 'episode_split', 'stack_windows',
-           'predict_actions', 'action_accuracy', 'accuracy_by_map', 'pretrain_files', 'rollout_return',
-           'evaluate_returns']
+           'init_codebook', 'pretrain', 'metrics_frame', 'specific_latent_information', 'window_sources',
+           'episode_split', 'stack_windows', 'predict_actions', 'action_accuracy', 'accuracy_by_map', 'pretrain_files',
+           'rollout_return', 'evaluate_returns']
 
 # %% ../nbs/05_pretrain.ipynb #4aee88d0
 def _rank(x, r: int, name: str):
@@ -174,7 +174,7 @@ class PretrainConfig:
     codebook_init_windows: int = 1024    # windows whose z_e the data-dependent init reads (drawn with seed + 1)
     codebook_update: str = "loss"        # 'loss': Eq 5's codebook term (the paper); 'ema': EMA update (VQ-VAE App. A.1)
     ema_decay: float = 0.99              # gamma of the EMA update (used by codebook_update='ema')
-    free_bits: float = 0.0               # floor (nats per z_i dimension) under L_as (Kingma et al. 2016; 0: the paper's L_as)
+    free_bits: float = 0.5               # floor (nats per z_i dimension) under L_as (Kingma et al. 2016); 0: the paper's L_as, which collapses (see L_as)
     kl_warmup: int = 0                   # steps over which w_as ramps linearly from 0 (Bowman et al. 2016; 0: off)
     log_every: int = 10                  # steps between metric records
     checkpoint_dir: str | None = None    # where last.pt lives (None: no checkpoints, no resume)
@@ -310,6 +310,26 @@ def metrics_frame(metrics: Sequence[dict]):
     "The metric records of a run as a pandas frame (one row per logged step)."
     import pandas as pd
     return pd.DataFrame(list(metrics))
+
+# %% ../nbs/05_pretrain.ipynb #7968d109
+@torch.no_grad()
+def specific_latent_information(model: M3Model, windows: dict, batch_size: int = 1024) -> dict:
+    "Reconstruction loss of held-out `windows` decoded with z_i = mu and with z_i = 0 (its prior mean), their difference, KL and active units."
+    if not model.cfg.split: raise ValueError("specific_latent_information needs the agent split (agent_split=True)")
+    model.eval()
+    sums, n = np.zeros(3), 0
+    mus = []
+    for s in range(0, len(windows["obs"]), batch_size):
+        b = {k: v[s:s + batch_size] for k, v in windows.items()}
+        out = model.offline(b)
+        shared = out["z_q"] if model.cfg.vq else out["z_e"]          # what the decoder reads beside z_i
+        recons = lambda zi: float(reconstruction_loss(*model.decoder(torch.cat([shared, zi], -1)), b["obs"], b["prev_actions"], b["mask"].bool()))
+        sums += len(b["obs"]) * np.array([recons(out["mu"]), recons(torch.zeros_like(out["mu"])),
+                                          float(agent_specific_kl(out["mu"], out["logvar"], b["mask"][:, -1].bool()))])
+        n += len(b["obs"]); mus.append(out["mu"])
+    r_mu, r_prior, kl = sums / max(n, 1)
+    return {"recons_z_i": r_mu, "recons_prior_mean": r_prior, "rise": r_prior - r_mu, "kl": kl,
+            "active_units": int((torch.cat(mus).var(0) > 0.01).sum())}
 
 # %% ../nbs/05_pretrain.ipynb #baf7ba04
 def window_sources(ds) -> tuple[np.ndarray, np.ndarray]:
