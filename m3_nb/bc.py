@@ -19,7 +19,7 @@ from .mappo import MAPPOActor, ValueNorm
 from .mappo_train import MAPPOConfig, spec_of, spec_diff, make_train, _default_env_fn
 from .pretrain import supervised_action_loss, sample_batch, episode_split, stack_windows
 from .finetune import FinetuneConfig, protocol_config, make_awac_loss, curve_result, load_offline_episodes
-from .ledger import RunSpec, Method, PaperSetup, register_method_factory, torch_threads, _canonical
+from .ledger import RunSpec, Method, PaperSetup, register_method_factory, torch_threads, awac_data, _canonical
 
 # %% auto #0
 __all__ = ['BC_FORMAT', 'PROTOCOL', 'step_logits', 'bc_loss', 'BCConfig', 'pretrain_bc', 'bc_accuracy', 'bc_files', 'save_bc',
@@ -180,8 +180,8 @@ def bc_run_config(spec: RunSpec, setup: PaperSetup) -> dict:
 def _run_bc(spec: RunSpec, setup: PaperSetup) -> dict:
     torch_threads()
     actor = load_bc(bc_stage(setup, spec.task_set, spec.seed), bc_identity(setup, spec.task_set, spec.seed))
-    offline = load_offline_episodes(setup.data_paths(spec.finetune_map)) if setup.ft().use_awac else None
-    return finetune_actor(actor, spec.finetune_map, setup.budget(), spec.seed, offline, setup.ft(), setup.env_fn)
+    offline, ft, awac = awac_data(spec, setup)          # the same AWAC data rule as M3's
+    return {**finetune_actor(actor, spec.finetune_map, setup.budget(), spec.seed, offline, ft, setup.env_fn), "awac": awac}
 
 def _pretrain_bc(specs: list[RunSpec], log=print, setup: PaperSetup = None):
     "BC's stage before its runs: one actor per (task set, seed) of `specs`."

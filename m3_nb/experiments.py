@@ -15,7 +15,7 @@ from .finetune import format_jp_tt, iqm_with_ci
 from .ledger import (RunSpec, Method, METHODS, register_method, get_method, register_method_factory, build_methods,
                           make_record, validate_record, write_record, read_record, record_checksum, scan_ledger,
                           run_status, plan_sweep, sweep, expected_config, records_frame, current_records,
-                          estimate_stage_times, PaperSetup, repo_data_root, data_stage, torch_threads, _canonical,
+                          estimate_stage_times, PaperSetup, repo_data_root, data_stage, awac_data, torch_threads, _canonical,
                           expected_lineage, lineage_diff, lineage_note)
 
 # %% auto #0
@@ -126,18 +126,10 @@ def _m3_inputs(spec: RunSpec, setup: PaperSetup) -> dict:
 
 def _run_m3(spec: RunSpec, setup: PaperSetup) -> dict:
     from m3_nb.m3 import load_m3
-    from m3_nb.finetune import finetune, load_offline_episodes
+    from m3_nb.finetune import finetune
     torch_threads()
     model = load_m3(pretrain_stage(setup, spec.task_set, spec.seed))
-    ft = setup.ft()
-    if not spec.seen_in_pretraining:     # an unseen map's data is never read: AWAC regresses on the pre-trained policy's own episodes (06_finetune)
-        awac, offline = ("on: the pre-trained policy's own episodes (unseen map)" if ft.use_awac else "off"), None
-    else:
-        paths = setup.data_paths(spec.finetune_map)
-        awac = ("on: " + ", ".join(p.stem for p in paths)) if ft.use_awac and paths else "off" if not ft.use_awac else \
-            f"off: no {'/'.join(setup.qualities)} data of {spec.finetune_map} (band missed at collection)"
-        if ft.use_awac and not paths: ft = replace(ft, use_awac=False)
-        offline = load_offline_episodes(paths) if ft.use_awac else None
+    offline, ft, awac = awac_data(spec, setup)
     return {**finetune(model, spec.finetune_map, setup.budget(), spec.seed, offline, ft, setup.env_fn), "awac": awac}
 
 def _mappo_config(spec: RunSpec, setup: PaperSetup) -> dict:

@@ -18,7 +18,8 @@ __all__ = ['METHODS', 'METHOD_FACTORIES', 'RECORD_SCHEMA', 'RunSpec', 'Method', 
            'register_method_factory', 'build_methods', 'CorruptRecordError', 'config_hash', 'expected_config',
            'record_checksum', 'expected_lineage', 'lineage_diff', 'make_record', 'validate_record', 'write_record',
            'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep', 'records_frame', 'current_records',
-           'lineage_note', 'estimate_stage_times', 'repo_data_root', 'PaperSetup', 'data_stage', 'torch_threads']
+           'lineage_note', 'estimate_stage_times', 'repo_data_root', 'PaperSetup', 'data_stage', 'awac_data',
+           'torch_threads']
 
 # %% ../nbs/06a_ledger.ipynb #af0e392a
 @dataclass(frozen=True)
@@ -400,6 +401,20 @@ def data_stage(setup: PaperSetup, maps: Iterable[str], log=print,
     collect_all(setup.scale, setup.data_dir, setup.data_seed, maps, setup.qualities, env_fn=setup.env_fn,
                 scripted=setup.scripted, log=log, deep=deep)
     return [p for m in maps for p in setup.data_paths(m)]
+
+# %% ../nbs/06a_ledger.ipynb #90ef8ab0
+def awac_data(spec: RunSpec, setup: PaperSetup):
+    "(offline episodes or None, FinetuneConfig, note) for AWAC when fine-tuning `spec`: an unseen map's data is never read."
+    from dataclasses import replace
+    from m3_nb.finetune import load_offline_episodes
+    ft = setup.ft()
+    if not ft.use_awac: return None, ft, "off"
+    if not spec.seen_in_pretraining:   # the held-out map: AWAC regresses on the pre-trained policy's own episodes (06_finetune)
+        return None, ft, "on: the pre-trained policy's own episodes (unseen map)"
+    paths = setup.data_paths(spec.finetune_map)
+    if not paths:
+        return None, replace(ft, use_awac=False), f"off: no {'/'.join(setup.qualities)} data of {spec.finetune_map} (band missed at collection)"
+    return load_offline_episodes(paths), ft, "on: " + ", ".join(p.stem for p in paths)
 
 # %% ../nbs/06a_ledger.ipynb #28ea53b5
 def torch_threads(n: int = 1):
