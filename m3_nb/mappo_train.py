@@ -302,8 +302,18 @@ class PolicyActor(nn.Module):
 
     def initial_state(self, batch_size: int): return None
 
+    @staticmethod
+    def _by_agent(obs, avail, agent_id):
+        "Rows [..., B*N, ·] regrouped as [..., B, N, ·] when agent_id runs 0..N-1 per environment (scripts that read agent slots, e.g. a medivac choosing whom to heal, need them)."
+        n = int(agent_id.max()) + 1 if agent_id.numel() else 1
+        rows = agent_id.shape[-1]
+        if n > 1 and rows % n == 0 and torch.equal(agent_id.reshape(*agent_id.shape[:-1], rows // n, n),
+                                                    torch.arange(n, device=agent_id.device).expand(*agent_id.shape[:-1], rows // n, n)):
+            return obs.unflatten(-2, (rows // n, n)), avail.unflatten(-2, (rows // n, n))
+        return obs, avail
+
     def forward(self, obs, prev_action, avail, agent_id, context=None, state=None, reset=None):
-        a = self.policy(obs, avail).long()
+        a = self.policy(*self._by_agent(obs, avail, agent_id)).long().reshape(avail.shape[:-1])
         onehot = torch.nn.functional.one_hot(a, avail.shape[-1]).bool() & avail
         return mask_logits(torch.zeros(avail.shape, device=obs.device), onehot), None
 

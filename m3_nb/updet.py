@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 from functools import partial
+import math
 
 import torch
 from torch import nn
