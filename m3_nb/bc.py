@@ -19,7 +19,8 @@ from .mappo import MAPPOActor, ValueNorm
 from .mappo_train import MAPPOConfig, spec_of, spec_diff, make_train, _default_env_fn
 from .pretrain import supervised_action_loss, sample_batch, episode_split, stack_windows
 from .finetune import FinetuneConfig, protocol_config, make_awac_loss, curve_result, load_offline_episodes
-from .ledger import RunSpec, Method, PaperSetup, register_method_factory, torch_threads, awac_data, _canonical
+from .ledger import (RunSpec, Method, PaperSetup, register_method_factory, torch_threads, awac_data, stage_identity,
+                          stage_checkpoint, _canonical)
 
 # %% auto #0
 __all__ = ['BC_FORMAT', 'PROTOCOL', 'step_logits', 'bc_loss', 'BCConfig', 'pretrain_bc', 'bc_accuracy', 'bc_files', 'save_bc',
@@ -148,14 +149,12 @@ def bc_config(setup: PaperSetup, task_set: str, seed: int) -> BCConfig:
                     hidden=m.hidden, seed=seed)
 
 def bc_identity(setup: PaperSetup, task_set: str, seed: int) -> dict:
-    "Everything that determines the BC actor of (task set, seed): its BCConfig and the data."
-    import json
-    return json.loads(_canonical({**asdict(bc_config(setup, task_set, seed)), "qualities": list(setup.qualities),
-                                  "data_seed": setup.data_seed}))
+    "Everything that determines the BC actor of (task set, seed): its BCConfig and the data (checksums included)."
+    cfg = bc_config(setup, task_set, seed)
+    return stage_identity(setup, cfg, cfg.tasks)
 
 def bc_checkpoint(setup: PaperSetup, task_set: str, seed: int) -> Path:
-    h = hashlib.sha256(_canonical(bc_identity(setup, task_set, seed)).encode()).hexdigest()[:8]
-    return Path(setup.out_dir) / "checkpoints" / setup.scale / get_task_set(task_set).name / f"bc-seed{seed}-{h}" / "actor.pt"
+    return stage_checkpoint(setup, task_set, "bc", seed, bc_identity(setup, task_set, seed), "actor.pt")
 
 def bc_stage(setup: PaperSetup, task_set: str, seed: int, log=print) -> Path:
     "Pre-train the BC actor of (task set, seed) unless a checkpoint with its identity exists; return the checkpoint."

@@ -20,7 +20,7 @@ from .m3 import semantic_context
 from .mappo import ValueNorm, mask_logits, orthogonal_init
 from .mappo_train import MAPPOConfig, spec_of, spec_diff, make_train, load_checkpoint, _default_env_fn
 from .finetune import protocol_config, curve_result
-from .ledger import RunSpec, Method, PaperSetup, register_method_factory, torch_threads, _canonical
+from .ledger import RunSpec, Method, PaperSetup, register_method_factory, torch_threads, stage_identity, stage_checkpoint, _canonical
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'CAREEncoder', 'CAREActor', 'CARECritic', 'offline_env_steps', 'care_nets', 'task_embeddings',
@@ -122,8 +122,7 @@ def care_identity(setup: PaperSetup, task_set: str, seed: int) -> dict:
                                   "k": 4, "seed": seed, "qualities": list(setup.qualities), "data_seed": setup.data_seed}))
 
 def care_checkpoint(setup: PaperSetup, task_set: str, seed: int) -> Path:
-    h = hashlib.sha256(_canonical(care_identity(setup, task_set, seed)).encode()).hexdigest()[:8]
-    return Path(setup.out_dir) / "checkpoints" / setup.scale / get_task_set(task_set).name / f"care-seed{seed}-{h}" / "multitask.pt"
+    return stage_checkpoint(setup, task_set, "care", seed, care_identity(setup, task_set, seed), "multitask.pt")
 
 # %% ../nbs/07a_care.ipynb #8ed36112
 def care_stage(setup: PaperSetup, task_set: str, seed: int, log=print, callback=None) -> Path:

@@ -19,7 +19,7 @@ __all__ = ['METHODS', 'METHOD_FACTORIES', 'RECORD_SCHEMA', 'RunSpec', 'Method', 
            'record_checksum', 'expected_lineage', 'lineage_diff', 'make_record', 'validate_record', 'write_record',
            'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep', 'records_frame', 'current_records',
            'lineage_note', 'estimate_stage_times', 'repo_data_root', 'PaperSetup', 'data_stage', 'awac_data',
-           'torch_threads']
+           'stage_identity', 'stage_checkpoint', 'torch_threads']
 
 # %% ../nbs/06a_ledger.ipynb #af0e392a
 @dataclass(frozen=True)
@@ -415,6 +415,17 @@ def awac_data(spec: RunSpec, setup: PaperSetup):
     if not paths:
         return None, replace(ft, use_awac=False), f"off: no {'/'.join(setup.qualities)} data of {spec.finetune_map} (band missed at collection)"
     return load_offline_episodes(paths), ft, "on: " + ", ".join(p.stem for p in paths)
+
+# %% ../nbs/06a_ledger.ipynb #cf8386f9
+def stage_identity(setup: PaperSetup, config, maps: Iterable[str]) -> dict:
+    "What determines an artefact pre-trained on `maps` (BC, MADT): its config dataclass, the data qualities and seed, and the data files' checksums."
+    return json.loads(_canonical({**asdict(config), "qualities": list(setup.qualities), "data_seed": setup.data_seed,
+                                  "data": setup.data_identity(maps)}))
+
+def stage_checkpoint(setup: PaperSetup, task_set: str, name: str, seed: int, identity: dict, filename: str) -> Path:
+    "Where a method's shared-stage artefact of (task set, seed) lives: a folder named by the hash of its identity."
+    h = hashlib.sha256(_canonical(identity).encode()).hexdigest()[:8]
+    return Path(setup.out_dir) / "checkpoints" / get_task_set(task_set).name / f"{name}-seed{seed}-{h}" / filename
 
 # %% ../nbs/06a_ledger.ipynb #28ea53b5
 def torch_threads(n: int = 1):

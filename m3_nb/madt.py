@@ -21,7 +21,7 @@ from .mappo import active_agents, mask_logits, value_loss
 from .mappo_train import spec_of, spec_diff, make_train, _default_env_fn
 from .pretrain import supervised_action_loss
 from .finetune import protocol_config, curve_result
-from .ledger import RunSpec, Method, PaperSetup, register_method_factory, torch_threads, _canonical
+from .ledger import RunSpec, Method, PaperSetup, register_method_factory, torch_threads, stage_identity, stage_checkpoint, _canonical
 
 # %% auto #0
 __all__ = ['MADT_FORMAT', 'MADT_PPO', 'PROTOCOL', 'causal_mask', 'masked_attention', 'Block', 'GPT', 'MADTActor', 'MADTCritic',
@@ -281,13 +281,12 @@ def madt_config(setup: PaperSetup, task_set: str, seed: int) -> MADTConfig:
     return MADTConfig(tasks=tuple(get_task_set(task_set).pretrain), steps=setup.budget().pretrain_steps, seed=seed)
 
 def madt_identity(setup: PaperSetup, task_set: str, seed: int) -> dict:
-    "Everything that determines the pre-trained MADT of (task set, seed)."
-    return json.loads(_canonical({**asdict(madt_config(setup, task_set, seed)), "qualities": list(setup.qualities),
-                                  "data_seed": setup.data_seed}))
+    "Everything that determines the pre-trained MADT of (task set, seed): its MADTConfig and the data (checksums included)."
+    cfg = madt_config(setup, task_set, seed)
+    return stage_identity(setup, cfg, cfg.tasks)
 
 def madt_checkpoint(setup: PaperSetup, task_set: str, seed: int) -> Path:
-    h = hashlib.sha256(_canonical(madt_identity(setup, task_set, seed)).encode()).hexdigest()[:8]
-    return Path(setup.out_dir) / "checkpoints" / setup.scale / get_task_set(task_set).name / f"madt-seed{seed}-{h}" / "madt.pt"
+    return stage_checkpoint(setup, task_set, "madt", seed, madt_identity(setup, task_set, seed), "madt.pt")
 
 def madt_stage(setup: PaperSetup, task_set: str, seed: int, log=print) -> Path:
     "Pre-train MADT for (task set, seed) unless a checkpoint with its identity exists; return the checkpoint."
