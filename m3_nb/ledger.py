@@ -18,8 +18,8 @@ __all__ = ['METHODS', 'METHOD_FACTORIES', 'RECORD_SCHEMA', 'RunSpec', 'Method', 
            'register_method_factory', 'build_methods', 'CorruptRecordError', 'config_hash', 'expected_config',
            'record_checksum', 'expected_lineage', 'lineage_diff', 'make_record', 'validate_record', 'write_record',
            'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep', 'records_frame', 'current_records',
-           'lineage_note', 'estimate_stage_times', 'repo_data_root', 'PaperSetup', 'data_stage', 'awac_data',
-           'stage_identity', 'stage_checkpoint', 'torch_threads']
+           'evaluation_note', 'lineage_note', 'estimate_stage_times', 'repo_data_root', 'PaperSetup', 'data_stage',
+           'awac_data', 'stage_identity', 'stage_checkpoint', 'torch_threads']
 
 # %% ../nbs/06a_ledger.ipynb #af0e392a
 @dataclass(frozen=True)
@@ -317,6 +317,14 @@ def current_records(specs: Iterable[RunSpec], runs_dir, methods: dict | None = N
         if (rec["config_hash"] == expected_config(spec, methods)[1]
                 and not lineage_diff(rec.get("lineage"), expected_lineage(spec, methods))): out.append(rec)
     return out
+
+def evaluation_note(records: Iterable[dict], every: int) -> str:
+    "The environment steps the records' evaluations actually fell on (all of them if few; else their count, range and first ones)."
+    at = sorted({int(x) for r in records for x in r["eval_steps"]})
+    if not at: return "no evaluations"
+    if len(at) <= 6: return ", ".join(f"{x:,}" for x in at)
+    return (f"{len(at)} distinct steps from {at[0]:,} to {at[-1]:,} (the first update boundary at or past each multiple of "
+            f"{every:,}: {', '.join(f'{x:,}' for x in at[:4])}, ...)")
 
 def lineage_note(records: Iterable[dict]) -> str:
     "A caption sentence naming the code identities and commits of `records` (with how many runs each)."
