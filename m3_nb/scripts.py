@@ -41,7 +41,7 @@ def _more_hurt(obs, swap: float):
 
 def alternating_actions(obs: torch.Tensor,    # float [..., MAX_ALLIES, OBS_DIM]
                         avail: torch.Tensor,  # bool [..., MAX_ALLIES, N_ACTIONS]
-                        swap: float = 0.3,    # step back when a visible ally is healthier by this (hp + shield fractions)
+                        swap: float = 1.6,    # step back when a visible ally is healthier by this (hp + shield fractions)
                         centre: float = 1.0   # weight of the pull toward the map centre when stepping back
                         ) -> torch.Tensor:
     "Scripted policy: focus fire; the more hurt unit walks out of the enemy's sight and waits there (stop)."
