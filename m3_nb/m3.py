@@ -310,13 +310,7 @@ class M3Model(nn.Module):
         d = self.cfg.latent_dim
         z_tau = h[..., :d]
         mu, logvar = (h[..., d:d + self.cfg.specific_dim], h[..., d + self.cfg.specific_dim:]) if self.cfg.split else (None, None)
-        return dict(z_tau=z_tau, mu=mu, logvar=logvar, z_e=self.task_gate(context, z_tau.shape[:-1]) * z_tau)
-
-    def task_gate(self, context, batch_shape):
-        "p(c) for a batch of contexts [B, C]; computed once when every row has the same context (one map, as in fine-tuning)."
-        if context is not None and context.dim() == 2 and len(context) > 1 and bool((context == context[:1]).all()):
-            return self.prompt(context[:1], (1,))
-        return self.prompt(context, batch_shape)
+        return dict(z_tau=z_tau, mu=mu, logvar=logvar, z_e=self.prompt(context, z_tau.shape[:-1]) * z_tau)   # context [1, C]: one gate for all
 
     def policy_logits(self, obs, prev_actions, valid, context, avail):
         "pi(. | tau, c) = p(a | z_e): masked action logits [B, n_actions] of windows [B, K, ...]."
@@ -400,6 +394,11 @@ def _last(h, new, K1: int):
     T = new.shape[0]
     return torch.cat([h[:, min(T, K1):], new[max(0, T - K1):].transpose(0, 1)], 1)
 
+def _one_context(context):
+    "The context [1, C] when every row of `context` [..., C] is the same vector (broadcast rows are skipped through the strides), else None."
+    distinct = context[tuple(0 if s == 0 else slice(None) for s in context.stride()[:-1])].reshape(-1, context.shape[-1])
+    return distinct[:1] if len(distinct) <= 1 or bool((distinct == distinct[:1]).all()) else None
+
 # %% ../nbs/04_m3.ipynb #b7e1c3d2
 def _actor_forward(self, obs, prev_action, avail, agent_id, context, state, reset):
     "Actor interface: masked logits [T, Bf, n_actions] and the slid window state."
@@ -424,7 +423,8 @@ def _actor_forward(self, obs, prev_action, avail, agent_id, context, state, rese
     seq_seg = torch.cat([torch.zeros(K1, B, dtype=torch.long, device=dev), seg], 0)
     w_e = seq_e.unfold(0, K, 1).movedim(-1, 2)                    # [T, Bf, K, E]
     w_val = seq_val.unfold(0, K, 1) & (seq_seg.unfold(0, K, 1) == seg.unsqueeze(-1))
-    ctx = context.reshape(T * B, -1) if self.cfg.context_dim else None
+    one = _one_context(context) if self.cfg.context_dim else None      # one map (fine-tuning): one prompt gate for every row
+    ctx = None if not self.cfg.context_dim else one if one is not None else context.reshape(T * B, -1)
     z_e = self.encode_steps(w_e.reshape(T * B, K, -1), w_val.reshape(T * B, K), ctx)["z_e"]
     logits = mask_logits(self.action_head(z_e), avail.reshape(T * B, -1).bool()).reshape(T, B, -1)
     keep, tail = slice(seq_e.shape[0] - K1, seq_e.shape[0]), (lambda x: x[max(0, T - K1):])      # the last K-1 steps
