@@ -151,9 +151,9 @@ def offline_episode_batch(data: dict,                    # PyMARL-layout arrays 
                          ) -> dict:
     "Offline episodes as time-major actor inputs [T, E*N, ...], states [T, E, S], rewards, terminations and masks; T is the longest episode of the batch."
     from m3_nb.mappo import active_agents
-    sel = lambda k: np.asarray(data[k]) if idx is None else np.asarray(data[k])[idx]
-    L = int(np.flatnonzero(sel("filled")[..., 0].any(0)).max(initial=0)) + 1   # steps after every episode's end: padding only
-    t = lambda k: torch.as_tensor(sel(k)[:, :L])
+    rows = slice(None) if idx is None else np.asarray(idx)
+    L = int(np.flatnonzero(np.asarray(data["filled"])[rows, :, 0].any(0)).max(initial=0)) + 1   # after every episode's end: padding only
+    t = lambda k: torch.as_tensor(np.asarray(data[k])[rows, :L])
     obs, acts, avail = t("obs").float(), t("actions")[..., 0].long(), t("avail_actions").bool()
     E, T, N, _ = obs.shape
     tm = lambda x: x.transpose(0, 1).reshape(T, E * N, *x.shape[3:])          # [E, T, N, ...] -> [T, E*N, ...]

@@ -425,8 +425,17 @@ def _actor_forward(self, obs, prev_action, avail, agent_id, context, state, rese
     w_val = seq_val.unfold(0, K, 1) & (seq_seg.unfold(0, K, 1) == seg.unsqueeze(-1))
     one = _one_context(context) if self.cfg.context_dim else None      # one map (fine-tuning): one prompt gate for every row
     ctx = None if not self.cfg.context_dim else one if one is not None else context.reshape(T * B, -1)
-    z_e = self.encode_steps(w_e.reshape(T * B, K, -1), w_val.reshape(T * B, K), ctx)["z_e"]
-    logits = mask_logits(self.action_head(z_e), avail.reshape(T * B, -1).bool()).reshape(T, B, -1)
+    av = avail.reshape(T * B, -1).bool()
+    # updates (gradients on) skip rows with at most one available action (dead agents, padding): their policy is fixed
+    # whatever the network says (log-probability 0 and entropy 0 and no gradient, or all logits masked), so their logit is 0
+    live = (av.sum(-1) > 1).nonzero().squeeze(1) if torch.is_grad_enabled() else None
+    if live is None or len(live) == T * B:
+        head = self.action_head(self.encode_steps(w_e.reshape(T * B, K, -1), w_val.reshape(T * B, K), ctx)["z_e"])
+    else:
+        w_e, w_val = w_e.reshape(T * B, K, -1).index_select(0, live), w_val.reshape(T * B, K).index_select(0, live)
+        sub = self.action_head(self.encode_steps(w_e, w_val, ctx if ctx is None or len(ctx) == 1 else ctx.index_select(0, live))["z_e"])
+        head = sub.new_zeros(T * B, sub.shape[-1]).index_copy(0, live, sub)
+    logits = mask_logits(head, av).reshape(T, B, -1)
     keep, tail = slice(seq_e.shape[0] - K1, seq_e.shape[0]), (lambda x: x[max(0, T - K1):])      # the last K-1 steps
     new_state = (_last(h_obs, _dense(map_rows(obs, tail), self.cfg.obs_dim), K1), _last(h_act, tail(prev_action).long(), K1),
                  (seq_val[keep] & (seq_seg[keep] == seg[-1])).transpose(0, 1).contiguous(),
