@@ -142,7 +142,8 @@ def main():
             row = online_sps(mp, name, build, args.updates); online.append(row)
             print(f"{mp:5s} {name:6s} {row['env_steps_per_s']:8.0f} env-steps/s", flush=True)
     on = pd.DataFrame(online)
-    on["ratio_to_MAPPO"] = on.apply(lambda r: r.env_steps_per_s / on[(on.map == r.map) & (on.method == "MAPPO")].env_steps_per_s.iloc[0], axis=1)
+    ref = on[on["method"] == "MAPPO"].set_index("map")["env_steps_per_s"]          # (DataFrame.map is a method: index the column)
+    on["ratio_to_MAPPO"] = on["env_steps_per_s"] / on["map"].map(ref)
     pre = pd.DataFrame(pretrain_sps(data_dir, args.pretrain_steps))
     print(on.round(3).to_string(index=False)); print(pre.round(3).to_string(index=False))
     load1 = os.getloadavg()[0]
@@ -155,7 +156,7 @@ def main():
     write_json({"when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "note": note,
                 "args": vars(args), "provenance": provenance(), "online": online, "pretrain": pre.to_dict("records"),
                 "wall_s": time.perf_counter() - t_start}, out.with_suffix(".json"))
-    m3 = on[on.method == "M3"].set_index("map").ratio_to_MAPPO
+    m3 = on[on["method"] == "M3"].set_index("map")["ratio_to_MAPPO"]
     target = "; ".join(f"{mp}: {r:.2f}x ({'met' if r >= 0.6 else 'MISSED'})" for mp, r in m3.items())
     md = (f"# Fine-tuning and pre-training speed (benchmarks/finetune_speed.py)\n\n{note}\n\n"
           f"Target M3 >= 0.6x MAPPO (issue 16): {target}. Code: {provenance()['code_version']}.\n\n## Online training, env-steps/s\n\n"
