@@ -1,14 +1,17 @@
 """Online-training and pre-training throughput of Table 1's methods, as ratios to a reference measured in the same run (issue 13).
 
 Online: environment steps per second of the training loop (rollout + PPO update, evaluation excluded) of MAPPO, M3
-(MAPPO + AWAC with the M3 policy), MADT (GPT actor and critic, MADT's PPO settings), CARE (mixture-encoder actor and
-critic, task-embedding context) and BC (MAPPO's actor + AWAC) on SMAX 3m and MMM2, untrained weights, smoke-scale
-environments and rollouts; each a ratio to MAPPO's on the same map. UPDeT is not implemented yet and has no row.
+(MAPPO + AWAC with the M3 policy, K = the scale's context length), MADT (GPT actor and critic, MADT's PPO settings),
+CARE (mixture-encoder actor and critic, task-embedding context), UPDeT (entity-token transformer actor, MAPPO critic)
+and BC (MAPPO's actor + AWAC) on SMAX 3m and MMM2, untrained weights, smoke-scale environments and rollouts; each a
+ratio to MAPPO's on the same map. Target (issue 16): M3 >= 0.6x MAPPO on both maps.
 Pre-training: samples (windows / agent-steps) per second of M3, BC and MADT on set A's smoke data, as ratios to M3's.
 One process, one torch thread in rollouts (as the sweep); the first update of each run is a warm-up and not timed.
+On a shared machine pin it to one core and say what else runs (--note), e.g.
 
-    .venv/bin/python benchmarks/finetune_speed.py                         # writes results/benchmarks/finetune_speed.{md,json}
-    .venv/bin/python benchmarks/finetune_speed.py --maps 3m --updates 2   # quicker
+    taskset -c 0 env OMP_NUM_THREADS=1 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" \
+        .venv/bin/python benchmarks/finetune_speed.py --note "core 1 busy with another run"   # writes results/benchmarks/finetune_speed.{md,json}
+    .venv/bin/python benchmarks/finetune_speed.py --maps 3m --updates 2                       # quicker
 """
 from __future__ import annotations
 import argparse, datetime, json, os, sys, time
@@ -29,13 +32,16 @@ def online_setups(map_name: str, data_dir: Path):
     from m3_nb.madt import MADTActor, MADTCritic, MADT_PPO
     from m3_nb.care import care_nets, task_embeddings
     from m3_nb.mappo_train import MAPPOConfig
+    from m3_nb.updet import updet_actor
+    from m3_nb.scales import budget
     from m3_nb.envs import make_env
     info = make_env(map_name, num_envs=1, seed=0).get_env_info()
     offline = load_offline_episodes(sorted((data_dir / map_name).glob("*.h5")))
     ft = FinetuneConfig()
     out = {"MAPPO": lambda: (None, None, None, None, None, {})}
     def m3():
-        model = M3Model(M3Config(obs_dim=info["obs_shape"], n_actions=info["n_actions"], context_kind="semantic", tasks=(map_name,)))
+        model = M3Model(M3Config(obs_dim=info["obs_shape"], n_actions=info["n_actions"], context_len=budget("smoke").context_len,
+                                 context_kind="semantic", tasks=(map_name,)))
         ctx = model.task_context(map_name); vn = ValueNorm()
         return model, None, make_awac_loss(offline, ctx, ft, 0.99, vn), vn, {map_name: ctx}, {"context": "custom"}
     def bc():
@@ -46,7 +52,9 @@ def online_setups(map_name: str, data_dir: Path):
     def care():
         a, c = care_nets(info, MAPPOConfig())
         return a, c, None, None, task_embeddings([map_name]), {"context": "custom"}
-    out.update(M3=m3, MADT=madt, CARE=care, BC=bc)
+    def updet():
+        return updet_actor(map_name), None, None, None, None, {}
+    out.update(M3=m3, MADT=madt, CARE=care, UPDeT=updet, BC=bc)
     return out
 
 
@@ -62,7 +70,8 @@ def online_sps(map_name: str, method: str, build, updates: int, seed: int = 0) -
     m = res.metrics.iloc[1:]                                             # the first update warms up (JIT, caches)
     secs = float((m["time/rollout_s"] + m["time/update_s"]).sum())
     return {"map": map_name, "method": method, "env_steps": int(len(m) * c.steps_per_update), "seconds": round(secs, 2),
-            "env_steps_per_s": len(m) * c.steps_per_update / secs,
+            "env_steps_per_s": len(m) * c.steps_per_update / secs, "rollout_s": round(float(m["time/rollout_s"].sum()), 2),
+            "update_s": round(float(m["time/update_s"].sum()), 2),
             "rollout_share": float(m["time/rollout_s"].sum() / secs), "epochs": c.epochs, "minibatches": c.num_minibatches}
 
 
@@ -116,7 +125,8 @@ def pretrain_sps(data_dir: Path, steps: int) -> list[dict]:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--maps", nargs="+", default=["3m", "MMM2"])
-    ap.add_argument("--updates", type=int, default=2, help="timed updates per (map, method), after one warm-up update")
+    ap.add_argument("--updates", type=int, default=3, help="timed updates per (map, method), after one warm-up update")
+    ap.add_argument("--note", default="", help="what else the machine was running (goes into the record)")
     ap.add_argument("--pretrain-steps", type=int, default=30)
     ap.add_argument("--data", default=str(ROOT / "data" / "smoke"), help="smoke datasets (make data SCALE=smoke)")
     ap.add_argument("--out", default=str(ROOT / "results" / "benchmarks" / "finetune_speed.md"))
@@ -132,20 +142,24 @@ def main():
             row = online_sps(mp, name, build, args.updates); online.append(row)
             print(f"{mp:5s} {name:6s} {row['env_steps_per_s']:8.0f} env-steps/s", flush=True)
     on = pd.DataFrame(online)
-    on["ratio_to_MAPPO"] = on.apply(lambda r: r.env_steps_per_s / on[(on.map == r.map) & (on.method == "MAPPO")].env_steps_per_s.iloc[0], axis=1)
+    ref = on[on["method"] == "MAPPO"].set_index("map")["env_steps_per_s"]          # (DataFrame.map is a method: index the column)
+    on["ratio_to_MAPPO"] = on["env_steps_per_s"] / on["map"].map(ref)
     pre = pd.DataFrame(pretrain_sps(data_dir, args.pretrain_steps))
     print(on.round(3).to_string(index=False)); print(pre.round(3).to_string(index=False))
     load1 = os.getloadavg()[0]
     note = (f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on a SHARED machine "
             f"({os.cpu_count()} cores, load average {load0:.1f} at start and {load1:.1f} at the end, other engineers' jobs "
             f"running): absolute numbers are noisy and low; ratios within one run are the comparable quantity, and even they "
-            f"move with the load. One torch thread in rollouts; {args.updates} timed updates per cell after one warm-up; "
-            f"untrained weights. UPDeT has no row (not implemented).")
+            f"move with the load. Process pinned to core(s) {sorted(os.sched_getaffinity(0))}{'; ' + args.note if args.note else ''}. "
+            f"One torch thread in rollouts; {args.updates} timed updates per cell after one warm-up; untrained weights.")
     out = Path(args.out)
     write_json({"when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "note": note,
                 "args": vars(args), "provenance": provenance(), "online": online, "pretrain": pre.to_dict("records"),
                 "wall_s": time.perf_counter() - t_start}, out.with_suffix(".json"))
-    md = (f"# Fine-tuning and pre-training speed (benchmarks/finetune_speed.py)\n\n{note}\n\n## Online training, env-steps/s\n\n"
+    m3 = on[on["method"] == "M3"].set_index("map")["ratio_to_MAPPO"]
+    target = "; ".join(f"{mp}: {r:.2f}x ({'met' if r >= 0.6 else 'MISSED'})" for mp, r in m3.items())
+    md = (f"# Fine-tuning and pre-training speed (benchmarks/finetune_speed.py)\n\n{note}\n\n"
+          f"Target M3 >= 0.6x MAPPO (issue 16): {target}. Code: {provenance()['code_version']}.\n\n## Online training, env-steps/s\n\n"
           f"{on.round(3).to_markdown(index=False)}\n\n## Pre-training, samples/s\n\n{pre.round(3).to_markdown(index=False)}\n")
     from m3_nb.io import atomic_write
     with atomic_write(out) as f: f.write(md)

@@ -149,9 +149,11 @@ def check_pretrained_fits(model_cfg,                 # the pre-trained model's M
 def offline_episode_batch(data: dict,                    # PyMARL-layout arrays (numpy or torch), [E, T, ...]
                           idx=None,                      # which episodes (default: all)
                          ) -> dict:
-    "Offline episodes as time-major actor inputs [T, E*N, ...], states [T, E, S], rewards, terminations and masks."
+    "Offline episodes as time-major actor inputs [T, E*N, ...], states [T, E, S], rewards, terminations and masks; T is the longest episode of the batch."
     from m3_nb.mappo import active_agents
-    t = lambda k: torch.as_tensor(np.asarray(data[k]) if idx is None else np.asarray(data[k])[idx])
+    rows = slice(None) if idx is None else np.asarray(idx)
+    L = int(np.flatnonzero(np.asarray(data["filled"])[rows, :, 0].any(0)).max(initial=0)) + 1   # after every episode's end: padding only
+    t = lambda k: torch.as_tensor(np.asarray(data[k])[rows, :L])
     obs, acts, avail = t("obs").float(), t("actions")[..., 0].long(), t("avail_actions").bool()
     E, T, N, _ = obs.shape
     tm = lambda x: x.transpose(0, 1).reshape(T, E * N, *x.shape[3:])          # [E, T, N, ...] -> [T, E*N, ...]
@@ -178,7 +180,8 @@ def awac_term(actor, critic, batch: dict,
     from m3_nb.mappo import log_prob
     T, B = batch["actions"].shape
     ctx = None if context is None else torch.as_tensor(context, dtype=torch.float32).expand(T, B, -1)
-    logits, _ = actor(batch["obs"], batch["prev_action"], batch["avail"], batch["agent_id"], ctx,
+    prepare = getattr(actor, "prepare_obs", None)                                 # the form the actor computes fastest from
+    logits, _ = actor(prepare(batch["obs"]) if prepare else batch["obs"], batch["prev_action"], batch["avail"], batch["agent_id"], ctx,
                       actor.initial_state(B), batch["reset"])
     cctx = ctx if getattr(critic, "arch", {}).get("context_dim", 0) else None     # MAPPO feeds a 'custom' context to both
     with torch.no_grad():

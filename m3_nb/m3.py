@@ -4,7 +4,7 @@ r"""Section 4.1 as modules: a shared trajectory encoder whose latent splits into
 
 # %% ../nbs/04_m3.ipynb #5f4f8a6b
 from __future__ import annotations
-import functools, importlib.util, json, math
+import functools, importlib.util, json, math, os
 from dataclasses import dataclass, asdict, replace, field
 from pathlib import Path
 from typing import Sequence
@@ -15,7 +15,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from .cmg import TaskSpec, get_task, map_info, MAP_INFO_DIM, PAPER_TASKS
-from .mappo import mask_logits, MASKED_LOGIT
+from .mappo import mask_logits, MASKED_LOGIT, UsedColumns, used_columns, columns_linear, map_rows
 from .io import atomic_path, write_json
 
 # %% auto #0
@@ -23,7 +23,7 @@ __all__ = ['CONTEXT_KINDS', 'SEMANTIC_MODEL', 'SEMANTIC_PACKAGE', 'SEMANTIC_DIM'
            'embed_descriptions', 'write_semantic_table', 'load_semantic_table', 'semantic_context', 'context_dim',
            'task_context', 'M3Config', 'check_batch', 'step_features', 'quantize', 'straight_through',
            'kmeans_codebook', 'WindowEncoder', 'WindowDecoder', 'CausalTransformerEncoder', 'TaskPrompt', 'M3Model',
-           'synthetic_windows', 'save_m3', 'load_checkpoint', 'load_m3']
+           'synthetic_windows', 'embedding_version', 'save_m3', 'load_checkpoint', 'load_m3']
 
 # %% ../nbs/04_m3.ipynb #59a464ab
 CONTEXT_KINDS = ("semantic", "map_info", "learned", "none")
@@ -198,6 +198,11 @@ def kmeans_codebook(z, n_codes: int, iters: int = 10, generator: torch.Generator
 def _mlp(d_in: int, hidden: int, d_out: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(d_in, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, d_out))
 
+def _obs_linear(obs, W, b=None):
+    "W·o + b of observations given as a tensor or as `UsedColumns` (a batch's non-zero columns: the same numbers, fewer products)."
+    if isinstance(obs, UsedColumns): return columns_linear(obs, W, W.new_zeros(W.shape[0]) if b is None else b)
+    return F.linear(obs, W, b)
+
 class WindowEncoder(nn.Module):
     "p(z | tau_i^t): a shared per-step embedding of [o_j, a_{j-1}] (zero on padded steps), then an MLP over the K steps; [B, d_out]."
     def __init__(self, cfg: M3Config, d_out: int):
@@ -205,9 +210,14 @@ class WindowEncoder(nn.Module):
         self.obs_in = nn.Linear(cfg.obs_dim, cfg.step_dim)          # W_o o_j + b ...
         self.act_in = nn.Embedding(cfg.n_actions, cfg.step_dim)     # ... + W_a onehot(a_{j-1}), as a lookup
         self.mlp = _mlp(cfg.context_len * cfg.step_dim, cfg.hidden, d_out)
+    def step_embed(self, obs, prev_actions):
+        "Each step's embedding before padding, W_o o_j + b + W_a a_{j-1}: [..., step_dim]; it depends on the step alone."
+        return _obs_linear(obs, self.obs_in.weight, self.obs_in.bias) + self.act_in(prev_actions.long())
+    def from_steps(self, e, valid):
+        "The output [B, d_out] from windows of step embeddings e [B, K, step_dim]; padded steps (valid False) read as zero."
+        return self.mlp(F.relu(e * valid.unsqueeze(-1).to(e.dtype)).flatten(-2))
     def forward(self, obs, prev_actions, valid):
-        e = (self.obs_in(obs) + self.act_in(prev_actions.long())) * valid.unsqueeze(-1).to(obs.dtype)
-        return self.mlp(F.relu(e).flatten(-2))
+        return self.from_steps(self.step_embed(obs, prev_actions), valid)
 
 class WindowDecoder(nn.Module):
     "p(tau | z_q, z_i): an MLP to K step embeddings, then shared per-step heads: (obs mean [B,K,obs_dim], prev-action logits [B,K,A])."
@@ -231,12 +241,21 @@ class CausalTransformerEncoder(nn.Module):
         self.body = nn.TransformerEncoder(layer, cfg.tf_layers, enable_nested_tensor=False)
         self.out = nn.Linear(cfg.hidden, d_out)
         self.register_buffer("causal", nn.Transformer.generate_square_subsequent_mask(cfg.context_len), persistent=False)
+    def step_embed(self, obs, prev_actions):
+        "Each step's input projection without the bias, W·[o_j, onehot(a_{j-1})]: [..., hidden]."
+        W, D = self.embed.weight, self.embed.in_features - self.n_actions
+        return _obs_linear(obs, W[:, :D]) + F.embedding(prev_actions.long(), W[:, D:].t())
+    def tokens_from_steps(self, e, valid):
+        "Per-step outputs [B, K, hidden] of windows of step projections (`step_embed`); step j attends to steps <= j only."
+        x = e * valid.unsqueeze(-1).to(e.dtype) + self.embed.bias + self.pos     # = embed(step_features(...)) + pos
+        return self.body(x, mask=self.causal, is_causal=True)
     def tokens(self, obs, prev_actions, valid):
         "Per-step outputs [B, K, hidden]; step j attends to steps <= j only."
-        x = self.embed(step_features(obs, prev_actions, valid, self.n_actions)) + self.pos
-        return self.body(x, mask=self.causal, is_causal=True)
+        return self.tokens_from_steps(self.step_embed(obs, prev_actions), valid)
+    def from_steps(self, e, valid):
+        return self.out(self.tokens_from_steps(e, valid)[..., -1, :])
     def forward(self, obs, prev_actions, valid):
-        return self.out(self.tokens(obs, prev_actions, valid)[..., -1, :])
+        return self.from_steps(self.step_embed(obs, prev_actions), valid)
 
 # %% ../nbs/04_m3.ipynb #1db7fb6d
 class TaskPrompt(nn.Module):
@@ -283,11 +302,15 @@ class M3Model(nn.Module):
 
     def encode(self, obs, prev_actions, valid, context):
         "Encoder, agent split and prompt: dict(z_tau, mu, logvar, z_e) for windows [B, K, ...]."
-        h = self.encoder(obs, prev_actions, valid)
+        return self.encode_steps(self.encoder.step_embed(obs, prev_actions), valid, context)
+
+    def encode_steps(self, e, valid, context):
+        "`encode` of windows of step embeddings e [B, K, ...] (`encoder.step_embed`, each step embedded once)."
+        h = self.encoder.from_steps(e, valid)
         d = self.cfg.latent_dim
         z_tau = h[..., :d]
         mu, logvar = (h[..., d:d + self.cfg.specific_dim], h[..., d + self.cfg.specific_dim:]) if self.cfg.split else (None, None)
-        return dict(z_tau=z_tau, mu=mu, logvar=logvar, z_e=self.prompt(context, z_tau.shape[:-1]) * z_tau)
+        return dict(z_tau=z_tau, mu=mu, logvar=logvar, z_e=self.prompt(context, z_tau.shape[:-1]) * z_tau)   # context [1, C]: one gate for all
 
     def policy_logits(self, obs, prev_actions, valid, context, avail):
         "pi(. | tau, c) = p(a | z_e): masked action logits [B, n_actions] of windows [B, K, ...]."
@@ -330,16 +353,53 @@ def synthetic_windows(n: int, obs_dim: int, n_actions: int, K: int, n_tasks: int
                 task_id=task_id)
 
 # %% ../nbs/04_m3.ipynb #a676d49c
+def _embedding_params(model) -> list:
+    "The parameters a step embedding reads (`encoder.step_embed`)."
+    enc = model.encoder
+    return [enc.obs_in.weight, enc.obs_in.bias, enc.act_in.weight] if isinstance(enc, WindowEncoder) else [enc.embed.weight]
+
+def embedding_version(model) -> int:
+    "A random id of the current values of the step-embedding weights; a new id whenever any of them differs bit for bit from the last call's."
+    ps = [p.detach() for p in _embedding_params(model)]
+    snap = model.__dict__.get("_embedding_snapshot")
+    if snap is None or not all(a.shape == b.shape and a.device == b.device and a.dtype == b.dtype and torch.equal(a, b)
+                               for a, b in zip(snap[1], ps)):
+        snap = model.__dict__["_embedding_snapshot"] = (int.from_bytes(os.urandom(8), "little") >> 1, [p.clone() for p in ps])
+    return snap[0]
+
 @torch.no_grad()
-def _empty_state(cfg, batch_size, device=None):
-    K1 = cfg.context_len - 1
+def _empty_state(model, batch_size, device=None):
+    cfg, K1 = model.cfg, model.cfg.context_len - 1
+    e_dim = cfg.step_dim if cfg.vq else cfg.hidden
     return (torch.zeros(batch_size, K1, cfg.obs_dim, device=device), torch.zeros(batch_size, K1, dtype=torch.long, device=device),
-            torch.zeros(batch_size, K1, dtype=torch.bool, device=device))
+            torch.zeros(batch_size, K1, dtype=torch.bool, device=device), torch.zeros(batch_size, K1, e_dim, device=device),
+            torch.full((batch_size,), embedding_version(model), dtype=torch.long, device=device))
 
 def _actor_initial_state(self, batch_size: int):
-    "An empty K-1 step history for `batch_size` rows: (obs [Bf,K-1,D], prev_action [Bf,K-1], valid [Bf,K-1])."
-    return _empty_state(self.cfg, batch_size, self.action_head[0].weight.device)
+    "An empty K-1 step history for `batch_size` rows: (obs [Bf,K-1,D], prev_action [Bf,K-1], valid [Bf,K-1], embedding [Bf,K-1,E], version [Bf])."
+    return _empty_state(self, batch_size, self.action_head[0].weight.device)
 
+def _actor_prepare_obs(self, obs: torch.Tensor):
+    "Observations [..., D] as their used columns where that makes the step embedding cheaper (else `obs` itself); rows indexable."
+    u = used_columns(obs, layer_norm=False)
+    return obs if u is None else u
+
+def _dense(obs, D: int):
+    "Observations given as `UsedColumns` (no LayerNorm) back as a dense [..., D] tensor."
+    if not isinstance(obs, UsedColumns): return obs
+    return obs.values.new_zeros(*obs.values.shape[:-1], D).index_copy_(-1, obs.cols, obs.values)
+
+def _last(h, new, K1: int):
+    "The last K1 steps of history h [Bf, K1, ...] followed by new steps new [T, Bf, ...], as [Bf, K1, ...]."
+    T = new.shape[0]
+    return torch.cat([h[:, min(T, K1):], new[max(0, T - K1):].transpose(0, 1)], 1)
+
+def _one_context(context):
+    "The context [1, C] when every row of `context` [..., C] is the same vector (broadcast rows are skipped through the strides), else None."
+    distinct = context[tuple(0 if s == 0 else slice(None) for s in context.stride()[:-1])].reshape(-1, context.shape[-1])
+    return distinct[:1] if len(distinct) <= 1 or bool((distinct == distinct[:1]).all()) else None
+
+# %% ../nbs/04_m3.ipynb #b7e1c3d2
 def _actor_forward(self, obs, prev_action, avail, agent_id, context, state, reset):
     "Actor interface: masked logits [T, Bf, n_actions] and the slid window state."
     T, B = obs.shape[:2]
@@ -348,28 +408,41 @@ def _actor_forward(self, obs, prev_action, avail, agent_id, context, state, rese
         raise ValueError(f"obs dim {obs.shape[-1]} from the env != model obs dim {self.cfg.obs_dim}")
     if avail.shape[-1] != self.cfg.n_actions:
         raise ValueError(f"action count {avail.shape[-1]} from the env != model action count {self.cfg.n_actions}")
-    h_obs, h_act, h_val = state
-    seg = reset.long().cumsum(0)                                  # episode segment of each new step; history is segment 0
-    seq_obs = torch.cat([h_obs.transpose(0, 1), obs], 0)          # [K-1+T, Bf, D]
-    seq_act = torch.cat([h_act.transpose(0, 1), prev_action.long()], 0)
-    seq_val = torch.cat([h_val.transpose(0, 1), torch.ones(T, B, dtype=torch.bool, device=obs.device)], 0)
-    seq_seg = torch.cat([torch.zeros(K1, B, dtype=torch.long, device=obs.device), seg], 0)
-    w_obs = seq_obs.unfold(0, K, 1).movedim(-1, 2)                # [T, Bf, K, D]
-    w_act = seq_act.unfold(0, K, 1)                               # [T, Bf, K]
-    w_val = seq_val.unfold(0, K, 1) & (seq_seg.unfold(0, K, 1) == seg.unsqueeze(-1))
-    ctx = context.reshape(T * B, -1) if (self.cfg.context_dim and context is not None) else None
-    if self.cfg.context_dim and ctx is None:
+    if self.cfg.context_dim and context is None:
         raise ValueError(f"this M3 actor reads a {self.cfg.prompt_kind!r} context of dim {self.cfg.context_dim}; got None")
-    logits = self.policy_logits(w_obs.reshape(T * B, K, -1), w_act.reshape(T * B, K), w_val.reshape(T * B, K),
-                                ctx, avail.reshape(T * B, -1)).reshape(T, B, -1)
-    n = seq_obs.shape[0]
-    keep = slice(n - K1, n)
-    new_state = (seq_obs[keep].transpose(0, 1).contiguous(), seq_act[keep].transpose(0, 1).contiguous(),
-                 (seq_val[keep] & (seq_seg[keep] == seg[-1])).transpose(0, 1).contiguous())
+    if not isinstance(state, tuple) or len(state) != 5:
+        raise ValueError(f"M3 actor memory has {len(state) if isinstance(state, tuple) else type(state).__name__} parts; this version keeps 5 "
+                         "(obs, prev_action, valid, embedding, version): memory saved by an older version cannot be continued")
+    h_obs, h_act, h_val, h_emb, h_ver = state
+    dev, ver = avail.device, embedding_version(self)
+    cached = not torch.is_grad_enabled() and bool((h_ver == ver).all())  # acting with unchanged weights: reuse the history's embeddings
+    seq_e = torch.cat([(h_emb if cached else self.encoder.step_embed(h_obs, h_act)).transpose(0, 1),
+                       self.encoder.step_embed(obs, prev_action)], 0)    # [K-1+T, Bf, E]: every step embedded once
+    seg = reset.long().cumsum(0)                                  # episode segment of each new step; history is segment 0
+    seq_val = torch.cat([h_val.transpose(0, 1), torch.ones(T, B, dtype=torch.bool, device=dev)], 0)
+    seq_seg = torch.cat([torch.zeros(K1, B, dtype=torch.long, device=dev), seg], 0)
+    w_e = seq_e.unfold(0, K, 1).movedim(-1, 2)                    # [T, Bf, K, E]
+    w_val = seq_val.unfold(0, K, 1) & (seq_seg.unfold(0, K, 1) == seg.unsqueeze(-1))
+    one = _one_context(context) if self.cfg.context_dim else None      # one map (fine-tuning): one prompt gate for every row
+    ctx = None if not self.cfg.context_dim else one if one is not None else context.reshape(T * B, -1)
+    av = avail.reshape(T * B, -1).bool()
+    # updates (gradients on) skip rows with at most one available action (dead agents, padding): their policy is fixed
+    # whatever the network says (log-probability 0 and entropy 0 and no gradient, or all logits masked), so their logit is 0
+    live = (av.sum(-1) > 1).nonzero().squeeze(1) if torch.is_grad_enabled() else None
+    if live is None or len(live) == T * B:
+        head = self.action_head(self.encode_steps(w_e.reshape(T * B, K, -1), w_val.reshape(T * B, K), ctx)["z_e"])
+    else:
+        w_e, w_val = w_e.reshape(T * B, K, -1).index_select(0, live), w_val.reshape(T * B, K).index_select(0, live)
+        sub = self.action_head(self.encode_steps(w_e, w_val, ctx if ctx is None or len(ctx) == 1 else ctx.index_select(0, live))["z_e"])
+        head = sub.new_zeros(T * B, sub.shape[-1]).index_copy(0, live, sub)
+    logits = mask_logits(head, av).reshape(T, B, -1)
+    keep, tail = slice(seq_e.shape[0] - K1, seq_e.shape[0]), (lambda x: x[max(0, T - K1):])      # the last K-1 steps
+    new_state = (_last(h_obs, _dense(map_rows(obs, tail), self.cfg.obs_dim), K1), _last(h_act, tail(prev_action).long(), K1),
+                 (seq_val[keep] & (seq_seg[keep] == seg[-1])).transpose(0, 1).contiguous(),
+                 seq_e[keep].detach().transpose(0, 1).contiguous(), torch.full((B,), ver, dtype=torch.long, device=dev))
     return logits, new_state
 
-M3Model.initial_state = _actor_initial_state
-M3Model.forward = _actor_forward
+M3Model.initial_state, M3Model.prepare_obs, M3Model.forward = _actor_initial_state, _actor_prepare_obs, _actor_forward
 
 # %% ../nbs/04_m3.ipynb #d4044085
 def save_m3(path, model: M3Model, **extra) -> Path:
