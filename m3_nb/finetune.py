@@ -287,7 +287,7 @@ def finetune(model,                       # pre-trained M3Model (any actor with 
              cfg: FinetuneConfig = FinetuneConfig(),
              env_fn=None,                 # env_fn(map, num_envs, seed) (default: m3_nb.envs.make_env)
              progress: bool = False) -> dict:
-    "Fine-tune `model` online on `map_name` with MAPPO (+AWAC); the evaluation curve, JP, TT and training metrics."
+    "Fine-tune `model` online on `map_name` with MAPPO (+AWAC), in place (pass a copy to keep the pre-trained weights); the evaluation curve, JP, TT and training metrics."
     from m3_nb.mappo import ValueNorm
     from m3_nb.mappo_train import make_train, _default_env_fn
     env_fn = env_fn or _default_env_fn
