@@ -625,7 +625,7 @@ def episode_returns(path) -> np.ndarray:
                                for sl in _blocks(int(attrs["episodes"]), 256)]).astype(np.float64)
 
 CARD_COLUMNS = ("map", "quality", "episodes", "steps", "return_mean", "return_std", "win_rate", "band", "band_reached",
-                "behaviour", "behaviour_return", "seed", "interface", "code_version", "checksum")
+                "behaviour", "behaviour_return", "seed", "unit_model", "world_version", "interface", "code_version", "checksum")
 
 def dataset_card(path) -> dict:
     "One summary row for the file at `path`: size, return statistics, win rate, quality band and provenance."
