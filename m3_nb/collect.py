@@ -407,6 +407,7 @@ def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int 
                 scripted: Callable | None = None,     # one base policy instead of the scripted pool (`script_candidates`)
                 checkpoints: dict | None = None,      # {map: [MAPPO checkpoint paths]} for behaviour='checkpoints'
                 experts: str | os.PathLike | None = None,   # folder with the experts' manifest.json (default `default_experts_dir(scale)`)
+                expert_seeds: Sequence[int] | None = (0,),  # the calibration seeds whose snapshots are offered (None: all listed)
                 cap_factor: int = 20,                 # attempted episodes per file at most: cap_factor x episodes
                 progress: bool = False,               # a progress bar over files (stderr)
                 deep: bool = True,                    # check every value and the checksum of existing files (False: layout only)
@@ -422,6 +423,8 @@ def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int 
         if env_fn is _env_fn_default:                                      # the default world: experts must come from it
             from m3_nb.envs import WORLD_VERSION as world
         xfiles = expert_files(xdir, world)                                 # every file checked against its SHA-256
+        if expert_seeds is not None:                                       # other seeds' snapshots do not change this data
+            xfiles = {m: v for m, es in xfiles.items() if (v := [e for e in es if int(e["seed"]) in set(expert_seeds)])}
     else: xfiles = {}
     manifest = read_manifest(out_dir)
     if manifest and (manifest.get("scale"), manifest.get("seed")) != (scale, seed):

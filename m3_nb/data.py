@@ -617,7 +617,13 @@ def _windows(self: WindowDataset, indices=None,   # window indices (default: all
             _put_windows(out, w, _gather_windows(blk, rtg, ep[w] - e0, ag[w], t[w], K))
     return self._window_tensors(out, fi, ag)
 
+def _forget_kept(self: WindowDataset) -> int:
+    "Drop the blocks kept for `windows` (after `EpisodeWindows` copied what it needs); returns the bytes freed."
+    freed, self._kept, self._kept_bytes = self._kept_bytes, OrderedDict(), 0
+    return freed
+
 WindowDataset._locate, WindowDataset._empty_windows, WindowDataset._window_tensors = _locate, _empty_windows, _window_tensors
+WindowDataset.forget_kept = _forget_kept
 WindowDataset.windows = _windows
 
 # %% ../nbs/03_data.ipynb #f2a3b4c5
@@ -647,6 +653,16 @@ class EpisodeWindows:
     def __len__(self) -> int: return len(self.indices)
     @property
     def tasks(self) -> list: return self.ds.tasks
+
+    def subset(self, idx) -> "EpisodeWindows":
+        "The windows `idx` of this set (e.g. a training split), sharing its episodes (nothing copied but the index)."
+        j = np.asarray(idx, np.int64).reshape(-1)
+        if j.size and ((j < -len(self)) | (j >= len(self))).any(): raise IndexError(f"subset index out of range for {len(self)} windows")
+        j = j % max(len(self), 1)
+        out = object.__new__(EpisodeWindows)
+        out.ds, out._eps = self.ds, self._eps
+        out.indices, out._fi, out._ag, out._t, out._row = (x[j] for x in (self.indices, self._fi, self._ag, self._t, self._row))
+        return out
 
     @property
     def nbytes(self) -> int:

@@ -375,10 +375,14 @@ def predict_actions(model: M3Model, windows, batch_size: int = 1024) -> torch.Te
     return torch.cat(out) if out else torch.zeros(0, dtype=torch.long)
 
 def action_accuracy(model: M3Model, ds, indices=None, batch_size: int = 1024):
-    "Held-out action accuracy per (map, quality) on decision steps, beside the per-map majority-action baseline."
+    "Held-out action accuracy per (map, quality) on decision steps, beside the per-map majority-action baseline; `ds` a WindowDataset or an EpisodeWindows."
     import pandas as pd
-    indices = np.arange(len(ds)) if indices is None else np.asarray(indices)
-    w = EpisodeWindows(ds, indices) if isinstance(ds, WindowDataset) else stack_windows(ds, indices)   # nothing stacked
+    if isinstance(ds, EpisodeWindows):                   # windows of a dataset already in memory
+        w = ds if indices is None else ds.subset(indices)
+        ds, indices = w.ds, w.indices
+    else:
+        indices = np.arange(len(ds)) if indices is None else np.asarray(indices)
+        w = EpisodeWindows(ds, indices) if isinstance(ds, WindowDataset) else stack_windows(ds, indices)   # nothing stacked
     model.eval(); pred, act, decision = [], [], []
     for i, b in enumerate(window_batches(w, batch_size)):
         if i == 0: check_batch(model.cfg, b, "held-out windows")
@@ -416,8 +420,10 @@ def pretrain_files(paths: Sequence, cfg: PretrainConfig, held_out: float = 0.2, 
         if key in cfg.model and cfg.model[key] != found:
             raise ValueError(f"{key} {found} in the data ({Path(paths[0]).name}, ...) != model {key} {cfg.model[key]}")
     tr, te = episode_split(ds, held_out, cfg.seed)
-    run = pretrain(cfg, EpisodeWindows(ds, tr, progress=progress))   # batches gathered from the episodes, not stacked
-    run["accuracy"] = action_accuracy(run["model"], ds, te) if len(te) else None
+    episodes = EpisodeWindows(ds, progress=progress)     # every episode once in memory; batches are gathered from it, not stacked
+    ds.forget_kept()                                     # the blocks validation kept are copied there
+    run = pretrain(cfg, episodes.subset(tr))
+    run["accuracy"] = action_accuracy(run["model"], episodes.subset(te)) if len(te) else None
     run["data"] = {"windows_train": len(tr), "windows_held_out": len(te), "obs_dim": ds.obs_dim, "n_actions": ds.n_actions}
     return run
 
