@@ -10,8 +10,9 @@ gradient steps, measured in the same run, with the peak RSS of each phase.
 
 What is timed, each phase in a fresh child process (so each peak RSS is that phase's own, VmHWM):
   prep          : what `pretrain_files` does before training, on the file: WindowDataset(...) with full validation
-                  (values and checksum), the episode split, and `EpisodeWindows` of the training and held-out windows
-                  (the episodes held once in memory; batches are gathered from them by index during training);
+                  (values and checksum), the episode split, `EpisodeWindows` of every window (each episode held once in
+                  memory; batches are gathered from it by index during training), the validation blocks dropped, and
+                  the training and held-out subsets (views);
   stack         : the path it replaces: the same dataset and split, then every training and held-out window stacked
                   (`stack_windows`); then --check batches of 64 drawn by `sample_batch` with seeds 0.. from the stacked
                   windows and from `EpisodeWindows` are compared element-wise (all must be equal);
@@ -83,11 +84,11 @@ def child(phase: str, path: str, a) -> dict:
     tr, te = episode_split(ds, 0.2, a.seed)
     mb = lambda w: sum(v.numel() * v.element_size() for v in w.values()) / 2**20
     if phase == "prep":
-        t1 = time.perf_counter(); e_tr = EpisodeWindows(ds, tr); t_tr = time.perf_counter() - t1
-        t1 = time.perf_counter(); e_te = EpisodeWindows(ds, te); t_te = time.perf_counter() - t1
-        return {"index_and_validate_s": t_index, "episodes_train_s": t_tr, "episodes_held_out_s": t_te,
+        t1 = time.perf_counter(); ep = EpisodeWindows(ds); ds.forget_kept(); t_ep = time.perf_counter() - t1
+        t1 = time.perf_counter(); e_tr, e_te = ep.subset(tr), ep.subset(te); t_sub = time.perf_counter() - t1
+        return {"index_and_validate_s": t_index, "episodes_s": t_ep, "subsets_s": t_sub,
                 "prep_s": time.perf_counter() - t0, "windows_train": len(tr), "windows_held_out": len(te),
-                "kept_mb": (e_tr.nbytes + e_te.nbytes) / 2**20, "peak_rss_mb": peak_rss_mb()}
+                "kept_mb": ep.nbytes / 2**20, "peak_rss_mb": peak_rss_mb()}
     if phase == "stack":
         t1 = time.perf_counter(); w_tr = stack_windows(ds, tr); t_tr = time.perf_counter() - t1
         t1 = time.perf_counter(); w_te = stack_windows(ds, te); t_te = time.perf_counter() - t1
@@ -104,7 +105,8 @@ def child(phase: str, path: str, a) -> dict:
         t1 = time.perf_counter(); default_collate([ds[int(i)] for i in tr[:n]]); dt = time.perf_counter() - t1
         return {"windows_read": n, "seconds": dt, "seconds_all_train_windows": dt * len(tr) / n,
                 "extrapolated": n < len(tr), "peak_rss_mb": peak_rss_mb()}
-    data = EpisodeWindows(ds, tr) if phase == "train" else stack_windows(ds, tr)
+    if phase == "train": data = EpisodeWindows(ds); ds.forget_kept(); data = data.subset(tr)   # as pretrain_files does
+    else: data = stack_windows(ds, tr)
     out = {}
     pretrain(PretrainConfig(tasks=("3m",), steps=10, seed=a.seed, progress=False), data)   # warm-up (lazy inits), not timed
     for steps in (0, a.steps):
