@@ -9,10 +9,10 @@ gradient steps, measured in the same run, with the peak RSS of each phase.
                                                [--out results/benchmarks/window_prep.json]
 
 What is timed, each phase in a fresh child process (so each peak RSS is that phase's own, VmHWM):
-  prep          : what `pretrain_files` does before training, on the file: WindowDataset(...) with full validation
-                  (values and checksum), the episode split, `EpisodeWindows` of every window (each episode held once in
-                  memory; batches are gathered from it by index during training), the validation blocks dropped, and
-                  the training and held-out subsets (views);
+  prep          : what `pretrain_files` does before training (`m3_nb.pretrain.prepare_windows`): WindowDataset(...)
+                  with full validation (values and checksum), every episode held once in memory (`EpisodeWindows`,
+                  copied from the blocks validation read), the episode split, training and held-out window sets as
+                  views; batches are gathered from the episodes by index during training;
   stack         : the path it replaces: the same dataset and split, then every training and held-out window stacked
                   (`stack_windows`); then --check batches of 64 drawn by `sample_batch` with seeds 0.. from the stacked
                   windows and from `EpisodeWindows` are compared element-wise (all must be equal);
@@ -78,17 +78,19 @@ def child(phase: str, path: str, a) -> dict:
     from m3_nb.data import WindowDataset, EpisodeWindows
     from m3_nb.pretrain import PretrainConfig, M3Config, episode_split, stack_windows, pretrain, sample_batch
     K = M3Config.__dataclass_fields__["context_len"].default
+    if phase in ("prep", "train"):                        # the new path: what pretrain_files does
+        from m3_nb.pretrain import prepare_windows
+        if phase == "prep":
+            t0 = time.perf_counter(); ds, e_tr, e_te = prepare_windows([path], ["3m"], K, 0.2, a.seed)
+            return {"prep_s": time.perf_counter() - t0, "windows_train": len(e_tr), "windows_held_out": len(e_te),
+                    "kept_mb": e_tr.nbytes / 2**20, "peak_rss_mb": peak_rss_mb()}
+        data = prepare_windows([path], ["3m"], K, 0.2, a.seed)[1]
+        return train(data, a, pretrain, PretrainConfig)
     t0 = time.perf_counter()
     ds = WindowDataset([path], context_len=K, tasks=["3m"])
     t_index = time.perf_counter() - t0
     tr, te = episode_split(ds, 0.2, a.seed)
     mb = lambda w: sum(v.numel() * v.element_size() for v in w.values()) / 2**20
-    if phase == "prep":
-        t1 = time.perf_counter(); ep = EpisodeWindows(ds); ds.forget_kept(); t_ep = time.perf_counter() - t1
-        t1 = time.perf_counter(); e_tr, e_te = ep.subset(tr), ep.subset(te); t_sub = time.perf_counter() - t1
-        return {"index_and_validate_s": t_index, "episodes_s": t_ep, "subsets_s": t_sub,
-                "prep_s": time.perf_counter() - t0, "windows_train": len(tr), "windows_held_out": len(te),
-                "kept_mb": ep.nbytes / 2**20, "peak_rss_mb": peak_rss_mb()}
     if phase == "stack":
         t1 = time.perf_counter(); w_tr = stack_windows(ds, tr); t_tr = time.perf_counter() - t1
         t1 = time.perf_counter(); w_te = stack_windows(ds, te); t_te = time.perf_counter() - t1
@@ -105,8 +107,11 @@ def child(phase: str, path: str, a) -> dict:
         t1 = time.perf_counter(); default_collate([ds[int(i)] for i in tr[:n]]); dt = time.perf_counter() - t1
         return {"windows_read": n, "seconds": dt, "seconds_all_train_windows": dt * len(tr) / n,
                 "extrapolated": n < len(tr), "peak_rss_mb": peak_rss_mb()}
-    if phase == "train": data = EpisodeWindows(ds); ds.forget_kept(); data = data.subset(tr)   # as pretrain_files does
-    else: data = stack_windows(ds, tr)
+    return train(stack_windows(ds, tr), a, pretrain, PretrainConfig)
+
+
+def train(data, a, pretrain, PretrainConfig) -> dict:
+    "Time --steps gradient steps of `pretrain` on `data` (minus the same call with 0 steps), after an untimed warm-up."
     out = {}
     pretrain(PretrainConfig(tasks=("3m",), steps=10, seed=a.seed, progress=False), data)   # warm-up (lazy inits), not timed
     for steps in (0, a.steps):
@@ -114,7 +119,6 @@ def child(phase: str, path: str, a) -> dict:
         t1 = time.perf_counter(); pretrain(cfg, data); out[steps] = time.perf_counter() - t1
     return {"steps": a.steps, "setup_s": out[0], "gradient_steps_s": out[a.steps] - out[0],
             "steps_per_s": a.steps / (out[a.steps] - out[0]), "peak_rss_mb": peak_rss_mb()}
-
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])

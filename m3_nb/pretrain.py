@@ -25,7 +25,7 @@ __all__ = ['LOSS_TERMS', 'CODEBOOK_INITS', 'supervised_action_loss', 'reconstruc
            'ema_codebook_update', 'code_report', 'offline_terms', 'PretrainConfig', 'sample_batch', 'check_data',
            'init_codebook', 'pretrain', 'metrics_frame', 'specific_latent_information', 'window_sources',
            'episode_split', 'stack_windows', 'window_batches', 'predict_actions', 'action_accuracy', 'accuracy_by_map',
-           'pretrain_files', 'rollout_return', 'evaluate_returns']
+           'prepare_windows', 'pretrain_files', 'rollout_return', 'evaluate_returns']
 
 # %% ../nbs/05_pretrain.ipynb #4aee88d0
 def _rank(x, r: int, name: str):
@@ -412,18 +412,24 @@ def accuracy_by_map(acc) -> "pd.DataFrame":
                .drop(columns=["hits", "base"]).reset_index())
 
 # %% ../nbs/05_pretrain.ipynb #5848d59a
+def prepare_windows(paths: Sequence, tasks: Sequence[str], context_len: int, held_out: float = 0.2, seed: int = 0,
+                    progress: bool = False) -> tuple:
+    "(WindowDataset, training windows, held-out windows) of dataset files: every episode read and validated once, held once in memory; the window sets are views (`EpisodeWindows`)."
+    ds = WindowDataset(paths, context_len=context_len, tasks=list(tasks), keep_mb=1 << 20)   # keep every block validation reads...
+    episodes = EpisodeWindows(ds, progress=progress)     # ...so the episodes are copied from memory, not read again
+    ds.forget_kept()
+    tr, te = episode_split(ds, held_out, seed)
+    return ds, episodes.subset(tr), episodes.subset(te)
+
 def pretrain_files(paths: Sequence, cfg: PretrainConfig, held_out: float = 0.2, progress: bool = False) -> dict:
     "Pre-train on dataset files (several maps at once) and report held-out action accuracy; the `pretrain` dict + 'accuracy', 'data'."
     K = int(cfg.model.get("context_len", M3Config.__dataclass_fields__["context_len"].default))
-    ds = WindowDataset(paths, context_len=K, tasks=list(cfg.tasks))
+    ds, tr, te = prepare_windows(paths, cfg.tasks, K, held_out, cfg.seed, progress)
     for key, found in (("obs_dim", ds.obs_dim), ("n_actions", ds.n_actions)):
         if key in cfg.model and cfg.model[key] != found:
             raise ValueError(f"{key} {found} in the data ({Path(paths[0]).name}, ...) != model {key} {cfg.model[key]}")
-    tr, te = episode_split(ds, held_out, cfg.seed)
-    episodes = EpisodeWindows(ds, progress=progress)     # every episode once in memory; batches are gathered from it, not stacked
-    ds.forget_kept()                                     # the blocks validation kept are copied there
-    run = pretrain(cfg, episodes.subset(tr))
-    run["accuracy"] = action_accuracy(run["model"], episodes.subset(te)) if len(te) else None
+    run = pretrain(cfg, tr)                              # batches gathered from the episodes, not stacked
+    run["accuracy"] = action_accuracy(run["model"], te) if len(te) else None
     run["data"] = {"windows_train": len(tr), "windows_held_out": len(te), "obs_dim": ds.obs_dim, "n_actions": ds.n_actions}
     return run
 
