@@ -29,7 +29,10 @@ help:
 	@echo "                                             FRESH=1 reruns every item and recomputes every run (old runs moved to .previous/)"
 	@echo "make paper-plan [SCALE=...]                  what make paper would reuse, recompute or finds stale, with estimated times"
 	@echo "make $(RESULTS)/<scale>/executed/<item>.ipynb SCALE=<scale>  one paper item (nbs/paper/<item>.ipynb)"
-	@echo "make data [SCALE=...] [DATA_SEED=0]           offline datasets for every map and quality into data/<scale>/ (resumable)"
+	@echo "make data [SCALE=...] [DATA_SEED=0]           offline datasets for every map and quality into data/<scale>/ (resumable); behaviour"
+	@echo "                                             policies: scripts (attack-nearest, focus-fire, kiting + noise) and random; at small/full"
+	@echo "                                             also the committed MAPPO expert/snapshot actors of $(RESULTS)/<scale>/experts/manifest.json"
+	@echo "                                             (SHA-256 checked; written by the world_calibration item); MAPPO is trained only for a map not listed there"
 	@echo "make test                                     clean/export gates, then every notebook as a test (pytest)"
 	@echo "make test-slow                                the same, including #| slow cells"
 	@echo "make lab [LAB_ARGS=...]                       JupyterLab on the notebooks (LAB_ARGS appended to its flags)"
@@ -96,6 +99,7 @@ clean-results:
 	@echo "nothing is deleted: results/<scale>/ is committed output; FRESH=1 recomputes (old runs kept in .previous/)"
 
 # Offline datasets (nbs/03b_collect): one HDF5 file per (map, quality) under data/<scale>/<map>/<quality>.h5.
+# Behaviour policies at small/full come from results/<scale>/experts/ (committed actor weights + manifest.json with SHA-256).
 DATA_SEED ?= 0
 .PHONY: data
 data: | $(STAMP)

@@ -12,17 +12,19 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from .cmg import PAPER_TASKS, check_scale, get_task
+from .cmg import PAPER_TASKS, check_scale, get_task, map_info
 from .data import EpisodeWriter, DatasetError, dataset_card, validate_file
 from .io import array_checksum, write_json, code_identity
 from .mappo import mask_logits
 from .scales import budget
 
 # %% auto #0
-__all__ = ['QUALITY_BANDS', 'band_of', 'in_band', 'band_distance', 'band_name', 'random_policy', 'epsilon_mix', 'actor_policy',
-           'collect_episodes', 'Candidate', 'evaluate_candidates', 'choose_behaviour', 'BandMissed', 'collect_dataset',
-           'weights_hash', 'mappo_candidates', 'scripted_candidates', 'checkpoint_candidates', 'file_seed',
-           'collection_key', 'read_manifest', 'file_status', 'collect_all', 'main']
+__all__ = ['QUALITY_BANDS', 'SCRIPTS', 'BEHAVIOURS', 'band_of', 'in_band', 'band_distance', 'band_name', 'random_policy',
+           'epsilon_mix', 'actor_policy', 'collect_episodes', 'Candidate', 'evaluate_candidates', 'choose_behaviour',
+           'BandMissed', 'collect_dataset', 'weights_hash', 'mappo_candidates', 'scripted_candidates',
+           'load_behaviour_actor', 'checkpoint_candidates', 'script_policy', 'script_candidates', 'repo_root',
+           'default_experts_dir', 'write_expert_manifest', 'expert_files', 'file_seed', 'collection_key',
+           'read_manifest', 'file_status', 'behaviour_kind', 'collect_all', 'main']
 
 # %% ../nbs/03b_collect.ipynb #0a9fa02c
 QUALITY_BANDS: dict[str, tuple[float, float]] = {"good": (18.0, 20.0), "medium": (8.0, 14.0), "poor": (0.0, 8.0)}
@@ -186,6 +188,10 @@ def collect_dataset(out_dir: str | os.PathLike, map_name: str, quality: str, beh
     filt = filter_band and band is not None
     env = env_fn(map_name, num_envs, seed)
     info = env.get_env_info()
+    world = {"unit_model": getattr(env, "unit_model", "n/a"), "world_version": "n/a"}
+    if type(env).__module__ == "m3_nb.envs":
+        from m3_nb.envs import WORLD_VERSION
+        world["world_version"] = WORLD_VERSION
     policy = behaviour.make(seed)
     cap = cap_factor * n_episodes if filt else n_episodes
     w, attempted, rejected, played = None, 0, {}, []
@@ -210,7 +216,7 @@ def collect_dataset(out_dir: str | os.PathLike, map_name: str, quality: str, beh
         w.meta.update({"seed": seed, "behaviour": behaviour.name, "behaviour_hash": behaviour.checkpoint_hash or "none (scripted)",
                        "behaviour_return": behaviour.eval_return, "behaviour_win_rate": behaviour.eval_win_rate,
                        "behaviour_rollout_return": float(np.mean(played)), "attempted": attempted,
-                       "rejected": rejected, "filtered": filt, "band": list(band) if band else "none", "env_info": info,
+                       "rejected": rejected, "filtered": filt, "band": list(band) if band else "none", "env_info": info, **world,
                        "behaviour_meta": behaviour.meta, **extra_attrs})
         w.meta["band_reached"] = bool(band is not None and in_band(float(np.mean(w.returns)), band))
         return w.close()
@@ -242,31 +248,117 @@ def scripted_candidates(base: Callable, name: str = "scripted", eps: Sequence[fl
     "`base` policy mixed with uniform random actions at each noise level in `eps` (1.0 = random)."
     return [Candidate(f"{name}+eps{e:.2f}", (lambda e: lambda s: epsilon_mix(base, e, s))(e), meta={"eps": e}) for e in eps]
 
-def checkpoint_candidates(paths: Sequence[str | os.PathLike], env_fn: Callable | None = None,
-                          greedy: bool = False) -> list[Candidate]:
-    "One `Candidate` per MAPPO checkpoint file (`m3_nb.mappo_train.save_checkpoint`): its actor, named by file and step."
-    from m3_nb.mappo_train import MAPPOConfig, MAPPOTrainer, load_checkpoint
+# %% ../nbs/03b_collect.ipynb #5a1c0e01
+def load_behaviour_actor(path: str | os.PathLike) -> tuple[torch.nn.Module, int, torch.Tensor | None, dict]:
+    "(actor, the map's agent count, its task context or None, the file's dict) of a MAPPO checkpoint or expert actor file; builds no environment."
+    from m3_nb.mappo import MAPPOActor
+    from m3_nb.mappo_train import load_checkpoint, spec_diff, spec_of
+    p = Path(path)
+    ck = load_checkpoint(p)
+    missing = [k for k in ("config", "actor", "actor_spec", "env_steps") if k not in ck]
+    if missing: raise ValueError(f"{p}: not a MAPPO checkpoint or expert file: field(s) {missing} missing (found {sorted(ck)})")
+    cfg, arch = ck["config"], dict(ck["actor_spec"].get("arch", {}))
+    maps = list(cfg.get("maps", ()))
+    if len(maps) != 1: raise ValueError(f"{p}: a behaviour checkpoint must be trained on one map, found maps {maps}")
+    if arch.pop("kind", None) != "MAPPOActor": raise ValueError(f"{p}: actor_spec.arch.kind: expected 'MAPPOActor', found {ck['actor_spec'].get('arch')}")
+    actor = MAPPOActor(**arch)
+    diffs = spec_diff(ck["actor_spec"], spec_of(actor))
+    if diffs: raise ValueError(f"{p}: the actor's weights do not fit its own spec:\n  " + "\n  ".join(diffs))
+    actor.load_state_dict(ck["actor"]); actor.eval()
+    ctx = None
+    if arch.get("context_dim"):
+        if cfg.get("context") != "map_info":
+            raise ValueError(f"{p}: config.context: expected 'map_info' (the only context rebuilt from a file), found {cfg.get('context')!r}")
+        ctx = torch.as_tensor(map_info(get_task(maps[0]))).float()
+    n = int((ck.get("interface") or {}).get("n_agents", [get_task(maps[0]).n_allies])[0])
+    return actor, n, ctx, ck
+
+def checkpoint_candidates(paths: Sequence[str | os.PathLike],
+                          greedy: bool | Sequence[bool] = False,   # argmax, sampling, or both (one candidate each)
+                          names: Sequence[str] | None = None       # candidate names (default: the file's stem)
+                          ) -> list[Candidate]:
+    "One `Candidate` per MAPPO checkpoint or expert file (and per `greedy` mode): its actor, named by file and step."
+    modes = [greedy] if isinstance(greedy, bool) else list(greedy)
     out = []
-    for p in map(Path, paths):
-        ck = load_checkpoint(p)
-        cfg = MAPPOConfig(**{**ck["config"], "progress": False, "checkpoint_path": None, "tensorboard_dir": None})
-        if len(cfg.maps) != 1: raise ValueError(f"{p}: a behaviour checkpoint must be trained on one map, found {cfg.maps}")
-        tr = MAPPOTrainer(cfg, 0, env_fn=env_fn)
-        tr.actor.load_state_dict(ck["actor"]); actor = tr.actor.eval()
-        n, ctx = tr.n_agents[0], None if tr.ctx_by_map is None else tr.ctx_by_map[0]
-        out.append(Candidate(f"{p.stem}@{ck['env_steps']}", (lambda a: lambda s: actor_policy(a, n, greedy, ctx, s))(actor),
-                             weights_hash(actor), meta={"checkpoint": str(p), "env_steps": int(ck["env_steps"]), "greedy": greedy}))
+    for i, p in enumerate(map(Path, paths)):
+        actor, n, ctx, ck = load_behaviour_actor(p)
+        h = weights_hash(actor)
+        for g in modes:
+            out.append(Candidate(f"{names[i] if names else p.stem}@{ck['env_steps']}{'+greedy' if g else ''}",
+                                 (lambda a, g: lambda s: actor_policy(a, n, g, ctx, s))(actor, g), h,
+                                 meta={"checkpoint": str(p), "env_steps": int(ck["env_steps"]), "greedy": g}))
+    return out
+
+# %% ../nbs/03b_collect.ipynb #7c3e5f21
+SCRIPTS = ("attack_nearest", "focus_fire", "kiting")     # the scripted policies of m3_nb.envs offered as behaviour
+
+def script_policy(name: str) -> Callable:
+    "The scripted policy `name` (one of `SCRIPTS`) as a policy callable `(obs, avail, reset) -> actions`."
+    from m3_nb import envs                                # lazy: m3_nb.envs imports jax
+    fns = {"attack_nearest": envs.attack_nearest, "kiting": envs.kiting,
+           "focus_fire": lambda obs, avail, reset=None: envs.focus_fire_actions(obs, avail)}
+    if name not in fns: raise KeyError(f"unknown script {name!r}; scripts: {', '.join(SCRIPTS)}")
+    return fns[name]
+
+def script_candidates(scripts: Sequence[str] = SCRIPTS, eps: Sequence[float] = (0.0, 0.25, 0.5, 0.75)) -> list[Candidate]:
+    "Every script in `scripts` mixed with noise at each level in `eps`, and the random policy."
+    out = [c for s in scripts for c in scripted_candidates(script_policy(s), s, eps)]
+    return out + [Candidate("random", lambda s: random_policy(s), meta={"eps": 1.0})]
+
+# %% ../nbs/03b_collect.ipynb #af6b8c54
+def repo_root() -> Path | None:
+    "The root of the checkout `m3_nb` is imported from (None when it is installed outside a checkout)."
+    import importlib.util
+    root = Path(importlib.util.find_spec("m3_nb").origin).resolve().parents[1]
+    return root if (root / "pyproject.toml").is_file() and (root / "nbs").is_dir() else None
+
+def default_experts_dir(scale: str) -> Path:
+    "Where the committed expert and snapshot actors of `scale` live: `results/<scale>/experts` of the checkout (else of the cwd)."
+    return (repo_root() or Path.cwd()) / "results" / check_scale(scale) / "experts"
+
+def _sha256(p: Path) -> str: return hashlib.sha256(p.read_bytes()).hexdigest()
+
+def write_expert_manifest(experts_dir: str | os.PathLike) -> Path:
+    "Write `<experts_dir>/manifest.json` from the expert files under it (each file's own fields and its SHA-256)."
+    d = Path(experts_dir); rows, worlds = [], set()
+    for p in sorted(d.glob("*/*.pt")):
+        ck = torch.load(p, map_location="cpu", weights_only=True)
+        worlds.add((ck.get("unit_model"), ck.get("world_version")))
+        rows.append({"map": p.parent.name, "seed": ck["seed"], "band": ck["band"], "env_steps": ck["env_steps"],
+                     "greedy_return": round(ck["eval_return"], 3), "greedy_win_rate": round(ck["eval_win_rate"], 3),
+                     "file": f"{d.name}/{p.parent.name}/{p.name}", "sha256": _sha256(p)})
+    if len(worlds) > 1: raise ValueError(f"{d}: expert files from different worlds (unit model, world version): {sorted(worlds, key=str)}")
+    unit_model, world_version = worlds.pop() if worlds else (None, None)
+    return write_json({"unit_model": unit_model, "world_version": world_version, "files": rows}, d / "manifest.json")
+
+def expert_files(experts_dir: str | os.PathLike, world_version: str | None = None) -> dict[str, list[dict]]:
+    "{map: [manifest entries + 'path']} of `<experts_dir>/manifest.json`, every file checked against its SHA-256 ({} without a manifest)."
+    d = Path(experts_dir); mp = d / "manifest.json"
+    if not mp.exists(): return {}
+    try: man = json.loads(mp.read_text())
+    except json.JSONDecodeError as e: raise ValueError(f"{mp}: not JSON ({e})") from None
+    if not isinstance(man, dict) or not isinstance(man.get("files"), list):
+        raise ValueError(f"{mp}: field 'files': expected a list of expert files, found {type(man.get('files') if isinstance(man, dict) else man).__name__}")
+    if world_version is not None and man.get("world_version") != world_version:
+        raise ValueError(f"{mp}: world_version: expected {world_version!r} (this environment), found {man.get('world_version')!r}; "
+                         "the experts were trained in another world (run the world_calibration item again)")
+    out = {}
+    for i, e in enumerate(man["files"]):
+        missing = [k for k in ("map", "seed", "band", "file", "sha256") if k not in e]
+        if missing: raise ValueError(f"{mp}: files[{i}]: field(s) {missing} missing")
+        p = d.parent / e["file"]
+        if not p.is_file(): raise FileNotFoundError(f"{mp}: files[{i}]: {p} does not exist")
+        found = _sha256(p)
+        if found != e["sha256"]:
+            raise ValueError(f"{p}: sha256 {found} does not match the manifest's {e['sha256']} ({mp}); "
+                             "the file changed after the manifest was written")
+        out.setdefault(e["map"], []).append({**e, "path": str(p)})
     return out
 
 # %% ../nbs/03b_collect.ipynb #39800fba
 def _env_fn_default(map_name, num_envs, seed):
     from m3_nb.envs import make_env
     return make_env(map_name, num_envs=num_envs, seed=seed)
-
-def _scripted_base() -> Callable:
-    "The environment's scripted attack-nearest policy as a policy callable."
-    from m3_nb.envs import attack_nearest
-    return attack_nearest
 
 def file_seed(seed: int, map_name: str, quality: str) -> int:
     "The collection seed of one (map, quality) file: a hash of (seed, map, quality) alone, in [0, 2**31)."
@@ -300,12 +392,22 @@ def file_status(out_dir: str | os.PathLike, map_name: str, quality: str, key: st
     if found != key: return "stale", f"{p}: collection key {found} != current {key} (code, seed or budget changed)"
     return "kept", f"{p}: checksum {str(a['checksum'])[:12]} verified"
 
+BEHAVIOURS = ("auto", "scripted", "experts", "mappo", "checkpoints")
+
+def behaviour_kind(scale: str, behaviour: str, has_experts: bool) -> str:
+    "What `collect_all` offers for one map: 'auto' is the scripts at smoke, else the committed experts if the map has any, else MAPPO trained now."
+    if behaviour not in BEHAVIOURS: raise ValueError(f"behaviour {behaviour!r}: expected one of {', '.join(map(repr, BEHAVIOURS))}")
+    if behaviour != "auto": return behaviour
+    return "scripted" if scale == "smoke" else ("experts" if has_experts else "mappo")
+
 def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int = 0,
                 maps: Sequence[str] | None = None, qualities: Sequence[str] = ("good", "medium", "poor"),
-                behaviour: str = "auto",              # 'auto' | 'scripted' | 'mappo' | 'checkpoints'
+                behaviour: str = "auto",              # 'auto' | 'scripted' | 'experts' | 'mappo' | 'checkpoints' (`behaviour_kind`)
                 env_fn: Callable | None = None,       # env_fn(map, num_envs, seed) (default m3_nb.envs.make_env)
-                scripted: Callable | None = None,     # base policy for 'scripted' (default: the env's attack-nearest)
+                scripted: Callable | None = None,     # one base policy instead of the scripted pool (`script_candidates`)
                 checkpoints: dict | None = None,      # {map: [MAPPO checkpoint paths]} for behaviour='checkpoints'
+                experts: str | os.PathLike | None = None,   # folder with the experts' manifest.json (default `default_experts_dir(scale)`)
+                expert_seeds: Sequence[int] | None = (0,),  # the calibration seeds whose snapshots are offered (None: all listed)
                 cap_factor: int = 20,                 # attempted episodes per file at most: cap_factor x episodes
                 progress: bool = False,               # a progress bar over files (stderr)
                 deep: bool = True,                    # check every value and the checksum of existing files (False: layout only)
@@ -314,9 +416,16 @@ def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int 
     b = budget(check_scale(scale))
     out_dir = Path(out_dir or Path("data") / scale)
     maps, env_fn = list(maps or PAPER_TASKS), env_fn or _env_fn_default
-    kind = ("scripted" if scale == "smoke" else "mappo") if behaviour == "auto" else behaviour
-    if kind not in ("scripted", "mappo", "checkpoints"):
-        raise ValueError(f"behaviour {behaviour!r}: expected 'auto', 'scripted', 'mappo' or 'checkpoints'")
+    behaviour_kind(scale, behaviour, False)                                # an unknown behaviour fails before any work
+    xdir = Path(experts) if experts is not None else default_experts_dir(scale)
+    if behaviour == "experts" or (behaviour == "auto" and scale != "smoke"):
+        world = None
+        if env_fn is _env_fn_default:                                      # the default world: experts must come from it
+            from m3_nb.envs import WORLD_VERSION as world
+        xfiles = expert_files(xdir, world)                                 # every file checked against its SHA-256
+        if expert_seeds is not None:                                       # other seeds' snapshots do not change this data
+            xfiles = {m: v for m, es in xfiles.items() if (v := [e for e in es if int(e["seed"]) in set(expert_seeds)])}
+    else: xfiles = {}
     manifest = read_manifest(out_dir)
     if manifest and (manifest.get("scale"), manifest.get("seed")) != (scale, seed):
         if log: log(f"[data] {out_dir}/manifest.json is of scale {manifest.get('scale')} seed {manifest.get('seed')}; starting a new one")
@@ -327,8 +436,14 @@ def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int 
     paths = []
     for m in maps:
         t0 = time.time()
-        ckpts = [str(c) for c in (checkpoints or {}).get(m, [])]
-        ck_ids = [f"{Path(c).name}:{hashlib.sha256(Path(c).read_bytes()).hexdigest()[:16]}" for c in ckpts]  # the weights' identity
+        kind = behaviour_kind(scale, behaviour, bool(xfiles.get(m)))
+        if kind == "experts":
+            if not xfiles.get(m): raise ValueError(f"behaviour='experts': {xdir / 'manifest.json'} lists no expert file for {m}")
+            ckpts = [e["path"] for e in xfiles[m]]
+            ck_ids = [f"{e['file']}:{e['sha256'][:16]}" for e in xfiles[m]]
+        else:
+            ckpts = [str(c) for c in (checkpoints or {}).get(m, [])] if kind == "checkpoints" else []
+            ck_ids = [f"{Path(c).name}:{hashlib.sha256(Path(c).read_bytes()).hexdigest()[:16]}" for c in ckpts]  # the weights' identity
         keys = {q: collection_key(scale, seed, m, q, kind, b.episodes_per_quality, cap_factor, ck_ids) for q in qualities}
         status = {q: file_status(out_dir, m, q, keys[q]["key"], manifest, deep) for q in qualities}
         todo = [q for q in qualities if status[q][0] not in ("kept", "missed")]
@@ -337,15 +452,21 @@ def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int 
             if log and status[q][0] != "missing": log(f"[data] {m} {q}: {status[q][0]} ({status[q][1]})")
         bar.update(len(qualities) - len(todo))
         if not todo: continue
-        if kind == "scripted": cands = scripted_candidates(scripted or _scripted_base())
+        pool = scripted_candidates(scripted) if scripted else script_candidates()     # each ends with a random policy
+        if kind == "scripted": cands = pool
+        elif kind == "experts":
+            if log: log(f"[data] {m}: committed expert/snapshot actors {', '.join(Path(c).name for c in ckpts)} (checksums verified) + scripts")
+            cands = checkpoint_candidates(ckpts, greedy=(True, False)) + pool
         elif kind == "mappo":
-            cands = mappo_candidates(m, env_fn, seed, scale=scale) + [Candidate("random", lambda s: random_policy(s))]
+            if log: log(f"[data] {m}: no committed snapshot in {xdir / 'manifest.json'}: training MAPPO now ({b.behaviour_steps:,} steps)")
+            cands = mappo_candidates(m, env_fn, seed, scale=scale) + pool
         else:
             if not ckpts: raise ValueError(f"behaviour='checkpoints' needs checkpoints[{m!r}] (MAPPO checkpoint paths)")
-            cands = checkpoint_candidates(ckpts, env_fn) + [Candidate("random", lambda s: random_policy(s))]
+            cands = checkpoint_candidates(ckpts) + pool
         evaluate_candidates(cands, env_fn, m, b.eval_episodes, seed)
         entry = manifest["maps"].setdefault(m, {})
         entry["behaviour"] = kind
+        entry["checkpoints"] = ck_ids
         entry["candidates"] = {c.name: {"return": c.eval_return, "win_rate": c.eval_win_rate, "hash": c.checkpoint_hash}
                                for c in cands}
         for k in ("files", "missed"): entry.setdefault(k, {})
@@ -375,16 +496,18 @@ def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int 
 
 # %% ../nbs/03b_collect.ipynb #febbb711
 def main(argv: Sequence[str] | None = None):
-    "`python -m m3_nb.collect --scale smoke [--out data/smoke] [--seed 0] [--maps 3m 8m] [--behaviour auto]`."
+    "`python -m m3_nb.collect --scale smoke [--out data/smoke] [--seed 0] [--maps 3m 8m] [--behaviour auto] [--experts DIR]`."
     ap = argparse.ArgumentParser(prog="python -m m3_nb.collect", description="Collect offline datasets for every map and quality.")
     ap.add_argument("--scale", default="smoke", choices=["smoke", "small", "full"])
     ap.add_argument("--out", default=None, help="output folder (default data/<scale>)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--maps", nargs="*", default=None, help="maps (default: the paper's nine)")
-    ap.add_argument("--behaviour", default="auto", choices=["auto", "scripted", "mappo"])
+    ap.add_argument("--behaviour", default="auto", choices=["auto", "scripted", "experts", "mappo"],
+                    help="auto: the scripted pool at smoke; at small/full the committed experts (and scripts), MAPPO trained where a map has none")
+    ap.add_argument("--experts", default=None, help="folder of the experts' manifest.json (default results/<scale>/experts of the checkout)")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
-    paths = collect_all(a.scale, a.out, a.seed, a.maps, behaviour=a.behaviour, progress=True)
+    paths = collect_all(a.scale, a.out, a.seed, a.maps, behaviour=a.behaviour, experts=a.experts, progress=True)
     print(f"{len(paths)} datasets current in {Path(a.out or Path('data') / a.scale)} (see manifest.json for missed bands)")
 
 # %% ../nbs/03b_collect.ipynb #b5888dca

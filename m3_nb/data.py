@@ -21,8 +21,8 @@ from .io import atomic_path, provenance, array_checksum
 __all__ = ['FORMAT', 'KEYS', 'DTYPES', 'REQUIRED_ATTRS', 'TIME_CHUNK', 'CHUNK_BYTES', 'WINDOW_BLOCK', 'CARD_COLUMNS',
            'layout_shapes', 'DatasetError', 'file_checksum', 'EpisodeWriter', 'write_dataset', 'synthetic_episodes',
            'open_h5', 'dataset_attrs', 'check_layout', 'check_contents', 'validate_file', 'read_dataset',
-           'damaged_copy', 'fuzz_mutations', 'apply_mutation', 'WindowDataset', 'GroupedShuffleSampler',
-           'episode_returns', 'dataset_card']
+           'damaged_copy', 'fuzz_mutations', 'apply_mutation', 'WindowDataset', 'EpisodeWindows',
+           'GroupedShuffleSampler', 'episode_returns', 'dataset_card']
 
 # %% ../nbs/03_data.ipynb #fc1ffb98
 FORMAT = "m3-offline-v1"
@@ -560,36 +560,31 @@ def _gather_windows(blk: dict, rtg: np.ndarray, e: np.ndarray, i: np.ndarray, t:
     return {"obs": obs, "prev_actions": np.where(valid, prev, 0), "actions": np.where(valid, acts, 0), "avail": av,
             "mask": valid, "rtg": np.where(valid, rtg[e2, s0], np.float32(0))}
 
-def _windows(self: WindowDataset, indices=None,   # window indices (default: all), any order, repeats allowed
-             block: int = WINDOW_BLOCK,           # episodes read per slab
-             chunk: int = 8192,                   # windows gathered at a time
-             progress: bool = False) -> dict:
-    "`default_collate([self[i] for i in indices])`, computed from whole-block reads by index arithmetic."
-    n, K = len(self), self.context_len
+def _locate(self: WindowDataset, indices) -> tuple[np.ndarray, ...]:
+    "(window indices made non-negative, file, episode, agent, last step) of `indices` (default: all windows)."
+    n = len(self)
     idx = np.arange(n) if indices is None else np.asarray(indices, np.int64).reshape(-1)
     if idx.size and ((idx < -n) | (idx >= n)).any():
         bad = idx[(idx < -n) | (idx >= n)][0]; raise IndexError(f"index {bad} out of range for {n} windows")
     idx = idx % max(n, 1)
     k = np.searchsorted(self._end, idx, side="right")
-    fi, ep, ag, t = self._file[k], self._ep[k], self._agent[k], idx - (self._end[k] - self._len[k])
-    W = len(idx)
-    out = {"obs": np.zeros((W, K, self.obs_dim), np.float32), "prev_actions": np.zeros((W, K), np.int64),
-           "actions": np.zeros((W, K), np.int64), "avail": np.zeros((W, K, self.n_actions), bool),
-           "mask": np.zeros((W, K), bool), "rtg": np.zeros((W, K), np.float32)}
-    order = np.lexsort((ep, fi))                                     # by file, then episode
-    starts = np.flatnonzero(np.r_[W > 0, (np.diff(fi[order]) != 0) | (np.diff(ep[order] // block) != 0)])  # slab starts
-    for a, b in tqdm(list(zip(starts, np.r_[starts[1:], W])), disable=not progress, desc="read windows"):
-        sel = order[a:b]; f = int(fi[sel[0]]); e0 = int(ep[sel[0]]) // block * block
-        sl = slice(e0, min(e0 + block, int(self.attrs[f]["episodes"])))
-        blk = {key: self._block(f, key, sl) for key in _WINDOW_KEYS}
-        r = blk["reward"][..., 0]
-        rtg = np.cumsum(r[:, ::-1], axis=1, dtype=np.float64)[:, ::-1].astype(np.float32)
-        for c in range(0, len(sel), chunk):
-            w = sel[c:c + chunk]
-            g = _gather_windows(blk, rtg, ep[w] - e0, ag[w], t[w], K)
-            for key, v in g.items():
-                if key in ("obs", "avail"): out[key][w, :, : v.shape[-1]] = v
-                else: out[key][w] = v
+    return idx, self._file[k], self._ep[k], self._agent[k], idx - (self._end[k] - self._len[k])
+
+def _empty_windows(self: WindowDataset, W: int) -> dict:
+    "Zeroed numpy arrays for `W` windows at the dataset's widths."
+    K = self.context_len
+    return {"obs": np.zeros((W, K, self.obs_dim), np.float32), "prev_actions": np.zeros((W, K), np.int64),
+            "actions": np.zeros((W, K), np.int64), "avail": np.zeros((W, K, self.n_actions), bool),
+            "mask": np.zeros((W, K), bool), "rtg": np.zeros((W, K), np.float32)}
+
+def _put_windows(out: dict, w: np.ndarray, g: dict):
+    "Write gathered windows `g` into rows `w` of `out` (obs and avail zero-padded to the dataset's widths)."
+    for key, v in g.items():
+        if key in ("obs", "avail"): out[key][w, :, : v.shape[-1]] = v
+        else: out[key][w] = v
+
+def _window_tensors(self: WindowDataset, out: dict, fi: np.ndarray, ag: np.ndarray) -> dict:
+    "`out` as tensors, with each window's agent id, agent count, task id (and context row)."
     res = {key: torch.from_numpy(v) for key, v in out.items()}
     tid = np.asarray(self._task_of_file, np.int64)[fi]
     res.update(agent_id=torch.from_numpy(ag.astype(np.int64)),
@@ -598,7 +593,95 @@ def _windows(self: WindowDataset, indices=None,   # window indices (default: all
     if self.context is not None: res["context"] = self.context[torch.from_numpy(tid)]
     return res
 
+def _rtg(reward: np.ndarray) -> np.ndarray:
+    "Returns-to-go [E, T] of rewards [E, T, 1] as read (float64 sums, stored float32)."
+    return np.cumsum(reward[..., 0][:, ::-1], axis=1, dtype=np.float64)[:, ::-1].astype(np.float32)
+
+def _windows(self: WindowDataset, indices=None,   # window indices (default: all), any order, repeats allowed
+             block: int = WINDOW_BLOCK,           # episodes read per slab
+             chunk: int = 8192,                   # windows gathered at a time
+             progress: bool = False) -> dict:
+    "`default_collate([self[i] for i in indices])`, computed from whole-block reads by index arithmetic."
+    idx, fi, ep, ag, t = self._locate(indices)
+    W, K = len(idx), self.context_len
+    out = self._empty_windows(W)
+    order = np.lexsort((ep, fi))                                     # by file, then episode
+    starts = np.flatnonzero(np.r_[W > 0, (np.diff(fi[order]) != 0) | (np.diff(ep[order] // block) != 0)])  # slab starts
+    for a, b in tqdm(list(zip(starts, np.r_[starts[1:], W])), disable=not progress, desc="read windows"):
+        sel = order[a:b]; f = int(fi[sel[0]]); e0 = int(ep[sel[0]]) // block * block
+        sl = slice(e0, min(e0 + block, int(self.attrs[f]["episodes"])))
+        blk = {key: self._block(f, key, sl) for key in _WINDOW_KEYS}
+        rtg = _rtg(blk["reward"])
+        for c in range(0, len(sel), chunk):
+            w = sel[c:c + chunk]
+            _put_windows(out, w, _gather_windows(blk, rtg, ep[w] - e0, ag[w], t[w], K))
+    return self._window_tensors(out, fi, ag)
+
+def _forget_kept(self: WindowDataset) -> int:
+    "Drop the blocks kept for `windows` (after `EpisodeWindows` copied what it needs); returns the bytes freed."
+    freed, self._kept, self._kept_bytes = self._kept_bytes, OrderedDict(), 0
+    return freed
+
+WindowDataset._locate, WindowDataset._empty_windows, WindowDataset._window_tensors = _locate, _empty_windows, _window_tensors
+WindowDataset.forget_kept = _forget_kept
 WindowDataset.windows = _windows
+
+# %% ../nbs/03_data.ipynb #f2a3b4c5
+class EpisodeWindows:
+    "The windows `indices` of a `WindowDataset`, gathered on request from their episodes held in memory (nothing stacked)."
+    def __init__(self, ds: WindowDataset, indices=None,   # window indices (default: all), any order, repeats allowed
+                 block: int = WINDOW_BLOCK, progress: bool = False):
+        self.ds = ds
+        self.indices, self._fi, ep, self._ag, self._t = ds._locate(indices)
+        self._row, self._eps = np.zeros(len(self.indices), np.int64), {}
+        for f in tqdm(np.unique(self._fi).tolist(), disable=not progress, desc="read episodes"):
+            sel = self._fi == f
+            eps = np.unique(ep[sel])
+            self._row[sel] = np.searchsorted(eps, ep[sel])                 # row of each window's episode in the kept arrays
+            E, keep = int(ds.attrs[f]["episodes"]), {}
+            for e0 in range(0, E, block):                                  # the slabs validation read (kept ones are reused)
+                want = eps[(eps >= e0) & (eps < e0 + block)]
+                if not len(want): continue
+                rows = slice(int(np.searchsorted(eps, want[0])), int(np.searchsorted(eps, want[-1])) + 1)
+                for key in _WINDOW_KEYS:
+                    x = ds._block(f, key, slice(e0, min(e0 + block, E)))
+                    if key not in keep: keep[key] = np.empty((len(eps), *x.shape[1:]), x.dtype)
+                    keep[key][rows] = x[want - e0]
+            keep["rtg"] = _rtg(keep.pop("reward"))
+            self._eps[f] = keep
+
+    def __len__(self) -> int: return len(self.indices)
+    @property
+    def tasks(self) -> list: return self.ds.tasks
+
+    def subset(self, idx) -> "EpisodeWindows":
+        "The windows `idx` of this set (e.g. a training split), sharing its episodes (nothing copied but the index)."
+        j = np.asarray(idx, np.int64).reshape(-1)
+        if j.size and ((j < -len(self)) | (j >= len(self))).any(): raise IndexError(f"subset index out of range for {len(self)} windows")
+        j = j % max(len(self), 1)
+        out = object.__new__(EpisodeWindows)
+        out.ds, out._eps = self.ds, self._eps
+        out.indices, out._fi, out._ag, out._t, out._row = (x[j] for x in (self.indices, self._fi, self._ag, self._t, self._row))
+        return out
+
+    @property
+    def nbytes(self) -> int:
+        "Bytes held: the kept episodes and the per-window index arrays."
+        return sum(x.nbytes for d in self._eps.values() for x in d.values()) + sum(
+            x.nbytes for x in (self.indices, self._fi, self._ag, self._t, self._row))
+
+    def windows(self, idx=None) -> dict:
+        "`ds.windows(indices[idx])` (default: all), gathered from the kept episodes."
+        n = len(self)
+        j = np.arange(n) if idx is None else np.asarray(idx, np.int64).reshape(-1)
+        if j.size and ((j < -n) | (j >= n)).any():
+            bad = j[(j < -n) | (j >= n)][0]; raise IndexError(f"index {bad} out of range for {n} windows")
+        j = j % max(n, 1)
+        out, fi = self.ds._empty_windows(len(j)), self._fi[j]
+        for f in np.unique(fi).tolist():
+            w = np.flatnonzero(fi == f); jj = j[w]; keep = self._eps[f]
+            _put_windows(out, w, _gather_windows(keep, keep["rtg"], self._row[jj], self._ag[jj], self._t[jj], self.ds.context_len))
+        return self.ds._window_tensors(out, fi, self._ag[j])
 
 # %% ../nbs/03_data.ipynb #421ae738
 class GroupedShuffleSampler(torch.utils.data.Sampler):
@@ -625,7 +708,7 @@ def episode_returns(path) -> np.ndarray:
                                for sl in _blocks(int(attrs["episodes"]), 256)]).astype(np.float64)
 
 CARD_COLUMNS = ("map", "quality", "episodes", "steps", "return_mean", "return_std", "win_rate", "band", "band_reached",
-                "behaviour", "behaviour_return", "seed", "interface", "code_version", "checksum")
+                "behaviour", "behaviour_return", "seed", "unit_model", "world_version", "interface", "code_version", "checksum")
 
 def dataset_card(path) -> dict:
     "One summary row for the file at `path`: size, return statistics, win rate, quality band and provenance."

@@ -17,15 +17,15 @@ from tqdm.auto import tqdm
 
 from .cmg import get_task
 from .m3 import M3Config, M3Model, check_batch, save_m3, load_checkpoint, kmeans_codebook
-from .data import WindowDataset
+from .data import WindowDataset, EpisodeWindows
 
 # %% auto #0
 __all__ = ['LOSS_TERMS', 'CODEBOOK_INITS', 'supervised_action_loss', 'reconstruction_loss', 'agent_specific_kl', 'codebook_loss',
            'commitment_loss', 'embedding_loss', 'offline_loss', 'codebook_usage', 'reseed_dead_codes',
            'ema_codebook_update', 'code_report', 'offline_terms', 'PretrainConfig', 'sample_batch', 'check_data',
            'init_codebook', 'pretrain', 'metrics_frame', 'specific_latent_information', 'window_sources',
-           'episode_split', 'stack_windows', 'predict_actions', 'action_accuracy', 'accuracy_by_map', 'pretrain_files',
-           'rollout_return', 'evaluate_returns']
+           'episode_split', 'stack_windows', 'window_batches', 'predict_actions', 'action_accuracy', 'accuracy_by_map',
+           'prepare_windows', 'pretrain_files', 'rollout_return', 'evaluate_returns']
 
 # %% ../nbs/05_pretrain.ipynb #4aee88d0
 def _rank(x, r: int, name: str):
@@ -196,10 +196,11 @@ class PretrainConfig:
 
 # %% ../nbs/05_pretrain.ipynb #3f19e77f
 def sample_batch(data, batch_size: int, generator: torch.Generator) -> dict:
-    "A batch of `batch_size` windows drawn uniformly (with replacement) from `data` (Dataset or dict of tensors)."
+    "A batch of `batch_size` windows drawn uniformly (with replacement) from `data`: a dict of tensors, anything with `windows(idx)` (`EpisodeWindows`, `WindowDataset`) or a Dataset."
     n = len(data["obs"]) if isinstance(data, Mapping) else len(data)
     idx = torch.randint(0, n, (batch_size,), generator=generator)
     if isinstance(data, Mapping): return {k: v[idx] for k, v in data.items() if torch.is_tensor(v)}
+    if hasattr(data, "windows"): return data.windows(idx.numpy())       # gathered by index: the same windows as data[i]
     return default_collate([data[int(i)] for i in idx])
 
 def check_data(cfg: M3Config, data, source: str = "data") -> dict:
@@ -355,25 +356,39 @@ def stack_windows(ds, indices=None, progress: bool = False) -> dict:
     return default_collate([ds[int(i)] for i in tqdm(indices, disable=not progress, desc="read windows")])
 
 # %% ../nbs/05_pretrain.ipynb #9ddf621d
+def window_batches(windows, batch_size: int = 1024):
+    "Consecutive batches of stacked `windows` (a dict of tensors) or of an `EpisodeWindows` (gathered batch by batch)."
+    n = len(windows["obs"]) if isinstance(windows, Mapping) else len(windows)
+    for s in range(0, n, batch_size):
+        yield ({k: v[s:s + batch_size] for k, v in windows.items()} if isinstance(windows, Mapping)
+               else windows.windows(np.arange(s, min(s + batch_size, n))))
+
 @torch.no_grad()
-def predict_actions(model: M3Model, windows: dict, batch_size: int = 1024) -> torch.Tensor:
-    "Greedy actions [N] of the pre-trained policy on stacked `windows` (a window's last step)."
+def _greedy_actions(model: M3Model, b: dict) -> torch.Tensor:
+    return model.policy_logits(b["obs"], b["prev_actions"], b["mask"].bool(), model._context(b), b["avail"][:, -1]).argmax(-1)
+
+@torch.no_grad()
+def predict_actions(model: M3Model, windows, batch_size: int = 1024) -> torch.Tensor:
+    "Greedy actions [N] of the pre-trained policy on `windows` (stacked, or an `EpisodeWindows`; a window's last step)."
     model.eval()
-    out = []
-    for s in range(0, len(windows["obs"]), batch_size):
-        b = {k: v[s:s + batch_size] for k, v in windows.items()}
-        out.append(model.policy_logits(b["obs"], b["prev_actions"], b["mask"].bool(), model._context(b),
-                                       b["avail"][:, -1]).argmax(-1))
+    out = [_greedy_actions(model, b) for b in window_batches(windows, batch_size)]
     return torch.cat(out) if out else torch.zeros(0, dtype=torch.long)
 
 def action_accuracy(model: M3Model, ds, indices=None, batch_size: int = 1024):
-    "Held-out action accuracy per (map, quality) on decision steps, beside the per-map majority-action baseline."
+    "Held-out action accuracy per (map, quality) on decision steps, beside the per-map majority-action baseline; `ds` a WindowDataset or an EpisodeWindows."
     import pandas as pd
-    indices = np.arange(len(ds)) if indices is None else np.asarray(indices)
-    w = stack_windows(ds, indices)
-    check_batch(model.cfg, w, "held-out windows")
-    pred, act = predict_actions(model, w, batch_size).numpy(), w["actions"][:, -1].numpy()
-    decision = (w["avail"][:, -1].sum(-1) >= 2).numpy() & w["mask"][:, -1].numpy()
+    if isinstance(ds, EpisodeWindows):                   # windows of a dataset already in memory
+        w = ds if indices is None else ds.subset(indices)
+        ds, indices = w.ds, w.indices
+    else:
+        indices = np.arange(len(ds)) if indices is None else np.asarray(indices)
+        w = EpisodeWindows(ds, indices) if isinstance(ds, WindowDataset) else stack_windows(ds, indices)   # nothing stacked
+    model.eval(); pred, act, decision = [], [], []
+    for i, b in enumerate(window_batches(w, batch_size)):
+        if i == 0: check_batch(model.cfg, b, "held-out windows")
+        pred.append(_greedy_actions(model, b).numpy()); act.append(b["actions"][:, -1].numpy())
+        decision.append((b["avail"][:, -1].sum(-1) >= 2).numpy() & b["mask"][:, -1].numpy())
+    pred, act, decision = (np.concatenate(x) if x else np.zeros(0, np.int64) for x in (pred, act, decision))
     fidx = window_sources(ds)[0][indices]
     maps = np.array([ds.attrs[f]["map"] for f in fidx]); quals = np.array([ds.attrs[f]["quality"] for f in fidx])
     rows = []
@@ -397,24 +412,32 @@ def accuracy_by_map(acc) -> "pd.DataFrame":
                .drop(columns=["hits", "base"]).reset_index())
 
 # %% ../nbs/05_pretrain.ipynb #5848d59a
+def prepare_windows(paths: Sequence, tasks: Sequence[str], context_len: int, held_out: float = 0.2, seed: int = 0,
+                    progress: bool = False) -> tuple:
+    "(WindowDataset, training windows, held-out windows) of dataset files: every episode read and validated once, held once in memory; the window sets are views (`EpisodeWindows`)."
+    ds = WindowDataset(paths, context_len=context_len, tasks=list(tasks), keep_mb=1 << 20)   # keep every block validation reads...
+    episodes = EpisodeWindows(ds, progress=progress)     # ...so the episodes are copied from memory, not read again
+    ds.forget_kept()
+    tr, te = episode_split(ds, held_out, seed)
+    return ds, episodes.subset(tr), episodes.subset(te)
+
 def pretrain_files(paths: Sequence, cfg: PretrainConfig, held_out: float = 0.2, progress: bool = False) -> dict:
     "Pre-train on dataset files (several maps at once) and report held-out action accuracy; the `pretrain` dict + 'accuracy', 'data'."
     K = int(cfg.model.get("context_len", M3Config.__dataclass_fields__["context_len"].default))
-    ds = WindowDataset(paths, context_len=K, tasks=list(cfg.tasks))
+    ds, tr, te = prepare_windows(paths, cfg.tasks, K, held_out, cfg.seed, progress)
     for key, found in (("obs_dim", ds.obs_dim), ("n_actions", ds.n_actions)):
         if key in cfg.model and cfg.model[key] != found:
             raise ValueError(f"{key} {found} in the data ({Path(paths[0]).name}, ...) != model {key} {cfg.model[key]}")
-    tr, te = episode_split(ds, held_out, cfg.seed)
-    run = pretrain(cfg, stack_windows(ds, tr, progress))
-    run["accuracy"] = action_accuracy(run["model"], ds, te) if len(te) else None
+    run = pretrain(cfg, tr)                              # batches gathered from the episodes, not stacked
+    run["accuracy"] = action_accuracy(run["model"], te) if len(te) else None
     run["data"] = {"windows_train": len(tr), "windows_held_out": len(te), "obs_dim": ds.obs_dim, "n_actions": ds.n_actions}
     return run
 
 # %% ../nbs/05_pretrain.ipynb #9d05bde3
 @torch.no_grad()
 def rollout_return(model: M3Model, map_name: str, episodes: int = 8, num_envs: int = 8, seed: int = 0,
-                   greedy: bool = False) -> dict:
-    "Return (SMAC scale) and win rate of the pre-trained policy over `episodes` episodes of `map_name`: the JP."
+                   greedy: bool = True) -> dict:   # argmax actions: the JP (fine-tuning reports it greedy too); False samples
+    "Return (SMAC scale) and win rate of the pre-trained policy over `episodes` episodes of `map_name`; greedy (the default) it is the JP."
     from m3_nb.envs import make_env
     from m3_nb.collect import actor_policy, collect_episodes
     env = make_env(map_name, num_envs=min(num_envs, episodes), seed=seed)
