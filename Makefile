@@ -41,13 +41,17 @@ help:
 	@echo "make readme                                   README.md's results block rewritten from $(RESULTS)/ (after make paper)"
 	@echo "make venv-gpu                                 .venv with CUDA builds of jax and torch (Linux x86_64 + NVIDIA driver); make gpu-check tests it"
 
+# The stamp holds the SHA-256 of requirements.txt + pyproject.toml: a newer mtime with the same content (nbdev-export
+# rewrites pyproject.toml) only refreshes the stamp; changed content reinstalls.
+VENV_KEY = cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1
 $(STAMP): requirements.txt pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
-	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
-	$(PY) -m pip check
-	touch $@
+	@if [ -x $(PY) ] && [ -f $@ ] && [ "$$($(VENV_KEY))" = "$$(cat $@)" ]; then touch $@; else \
+	  set -e; test -x $(PY) || $(PYTHON) -m venv $(VENV); \
+	  $(PY) -m pip install -q --upgrade pip; \
+	  $(PY) -m pip install -q -r requirements.txt; \
+	  $(PY) -m pip install -q --no-deps --no-build-isolation -e .; \
+	  $(PY) -m pip check; \
+	  $(VENV_KEY) > $@; fi
 
 venv: $(STAMP)
 
