@@ -61,13 +61,14 @@ class UPDeTBlock(nn.Module):
         self.norm1, self.norm2 = nn.LayerNorm(emb), nn.LayerNorm(emb)
         self.ff = nn.Sequential(nn.Linear(emb, 4 * emb), nn.ReLU(), nn.Linear(4 * emb, emb))
 
-    def forward(self, x, key_mask):
-        "x [B, L, E], key_mask [L] bool (True: a real token) → [B, L, E]."
+    def forward(self, x, key_mask=None):
+        "x [B, L, E], key_mask [L] bool (True: a real token; None: every token is real) → [B, L, E]."
         B, L, E = x.shape
         split = lambda t: t.view(B, L, self.heads, E).transpose(1, 2)             # [B, h, L, E]
         q, k, v = split(self.q(x)), split(self.k(x)), split(self.v(x))
         att = (q @ k.transpose(-2, -1)) / math.sqrt(E)
-        y = torch.softmax(att.masked_fill(~key_mask, float("-inf")), -1) @ v
+        if key_mask is not None: att = att.masked_fill(~key_mask, float("-inf"))
+        y = torch.softmax(att, -1) @ v
         x = self.norm1(self.merge(y.transpose(1, 2).reshape(B, L, self.heads * E)) + x)
         return self.norm2(self.ff(x) + x)
 
@@ -87,26 +88,44 @@ class UPDeTActor(nn.Module):
         E, A = len(spec["enemies"]), len(spec["allies"])
         real = torch.cat([torch.ones(1), torch.arange(E) < n_enemies, torch.arange(A) < n_allies, torch.ones(1)]).bool()
         self.register_buffer("key_mask", real, persistent=False)                 # [own, enemies, allies, hidden]
+        # the tokens the network computes on: the real ones. A never-filled slot is a masked key in UPDeT's formulation, so
+        # it changes no real token's output; dropping it gives the same outputs with (on small maps) far fewer FLOPs.
+        self.register_buffer("keep", real[:-1].nonzero()[:, 0], persistent=False)
 
     def initial_state(self, batch_size: int):
         return torch.zeros(batch_size, self.arch["emb"], device=self.basic.weight.device)
 
+    def tokens(self, obs):
+        "Embedded real tokens [..., L_real, emb] of observations [..., D] (no recurrence: done for a whole sequence at once)."
+        return self.embed(entity_tokens(obs, self.arch["spec"])[..., self.keep, :])
+
+    def encode(self, tok, h):
+        "The transformer over [real tokens; hidden token]: tok [B, L_real, emb], h [B, emb] → [B, L_real + 1, emb]."
+        x = torch.cat([tok, h[:, None]], 1)
+        for blk in self.blocks: x = blk(x)
+        return x
+
+    def heads(self, x):
+        "Logits [..., n_actions] from token outputs [..., ≥ 1 + n_enemies, emb]: basic from own, attack j from enemy j (0 for unfilled slots)."
+        ne, E = self.arch["n_enemies"], len(self.arch["spec"]["enemies"])
+        att = nn.functional.pad(self.attack(x[..., 1:1 + ne, :])[..., 0], (0, E - ne))   # unfilled slots: unavailable, masked
+        return torch.cat([self.basic(x[..., 0, :]), att], -1)
+
     def step(self, obs, h):
         "One step: obs [B, D], hidden token h [B, emb] → logits [B, A] (unmasked), new hidden token."
-        x = torch.cat([self.embed(entity_tokens(obs, self.arch["spec"])), h[:, None]], 1)
-        for blk in self.blocks: x = blk(x, self.key_mask)
-        E = len(self.arch["spec"]["enemies"])
-        return torch.cat([self.basic(x[:, 0]), self.attack(x[:, 1:1 + E])[..., 0]], -1), x[:, -1]
+        x = self.encode(self.tokens(obs), h)
+        return self.heads(x), x[:, -1]
 
     def forward(self, obs, prev_action, avail, agent_id, context=None, state=None, reset=None):
         T, R = obs.shape[:2]
         h = self.initial_state(R) if state is None else state
-        out = []
-        for t in range(T):
+        tok, out = self.tokens(obs), []                                     # embeddings of every step at once
+        for t in range(T):                                                  # only the transformer is recurrent
             if reset is not None: h = h * (~reset[t]).to(h.dtype)[:, None]
-            lg, h = self.step(obs[t], h)
-            out.append(lg)
-        return mask_logits(torch.stack(out), avail), h
+            x = self.encode(tok[t], h)
+            h = x[:, -1]
+            out.append(x[:, :1 + self.arch["n_enemies"]])
+        return mask_logits(self.heads(torch.stack(out)), avail), h
 
 # %% ../nbs/07b_updet.ipynb #da1ccf13
 def updet_actor(map_name: str, layout: dict | None = None, obs_dim: int | None = None, n_actions: int | None = None,
