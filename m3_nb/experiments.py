@@ -19,9 +19,9 @@ from .ledger import (RunSpec, Method, METHODS, register_method, get_method, regi
                           expected_lineage, lineage_diff, lineage_note)
 
 # %% auto #0
-__all__ = ['TABLE1_METHOD_ORDER', 'PAPER_METHOD_TYPES', 'table1_frame', 'seeds_frame', 'iqm_frame', 'pretrain_config',
-           'pretrain_identity', 'pretrain_stage', 'm3_method', 'mappo_method', 'paper_specs', 'run_paper_sweep',
-           'plan_frame', 'main']
+__all__ = ['TABLE1_METHOD_ORDER', 'PAPER_METHOD_TYPES', 'table1_frame', 'seeds_frame', 'iqm_frame', 'world_note',
+           'pretrain_config', 'pretrain_identity', 'pretrain_stage', 'm3_method', 'mappo_method', 'paper_specs',
+           'run_paper_sweep', 'plan_frame', 'main']
 
 # %% ../nbs/08_experiments.ipynb #f5993ab7
 TABLE1_METHOD_ORDER = ("MAPPO", "CARE", "MADT", "M3")   # the paper's row order; unknown methods follow
@@ -75,6 +75,18 @@ def iqm_frame(records: Iterable[dict], task_set: str, reps: int = 2000, seed: in
             if len(mat): scores[name] = mat.to_numpy() / 20.0
         if scores: out.append(iqm_with_ci(scores, reps=reps, seed=seed).assign(score=what))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+# %% ../nbs/08_experiments.ipynb #5e0c7a12
+def world_note(unit_model: str = "sc2") -> str:
+    "The sentence a caption uses to name its world: SMAX, the unit model and the world version, not StarCraft II."
+    from m3_nb.envs import WORLD_VERSION, get_unit_model
+    name = get_unit_model(unit_model).name
+    what = ("SC2's unit numbers: armour, bonus damage, shields, SMAC's step, shoot/sight ranges and agent-chosen healing"
+            if name == "sc2" else "JaxMARL's original SMAX unit numbers")
+    return (f"World: SMAX (JaxMARL's JAX re-implementation of SMAC, not StarCraft II) with unit model '{name}' ({what}; world "
+            f"{WORLD_VERSION}) behind the suite's fixed interface; returns on SMAC's 0-20 scale. Its remaining differences from "
+            f"SMAC (heuristic enemy instead of SC2's built-in AI, open square terrain and SMAX start positions, the fixed "
+            f"observation layout) are listed in nbs/01_envs.ipynb, 'Differences from SMAC'.")
 
 # %% ../nbs/08_experiments.ipynb #a287d984
 def pretrain_config(setup: PaperSetup, task_set: str, seed: int):
