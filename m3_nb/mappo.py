@@ -239,25 +239,20 @@ def norm_linear(x: torch.Tensor,                # [..., D] input
     return F.linear(F.layer_norm(x, (D,), eps=eps) if layer_norm else x, W, b)
 
 # %% ../nbs/02_mappo.ipynb #b3d5e7a1
-def _gru_gates(gi_t, hp, w_hh_t, b_hh, H):
-    "One GRU step from the input projection `gi_t [R, 3H]` and the (reset) state `hp`: (r|z, n, W_hn·hp + b_hn, new state)."
-    gh = torch.addmm(b_hh, hp, w_hh_t)
-    rz = torch.sigmoid(gi_t[:, :2 * H] + gh[:, :2 * H])
-    n = torch.tanh(torch.addcmul(gi_t[:, 2 * H:], rz[:, :H], gh[:, 2 * H:]))
-    return rz, n, gh[:, 2 * H:], torch.addcmul(n, rz[:, H:], hp - n)
-
 class _GRUScan(torch.autograd.Function):
-    "h_t = GRU(gi_t, keep_t·h_{t-1}) over t, with a hand-written backward (see `gru_scan`)."
+    "h_t = GRU(gi_t, keep_t·h_{t-1}) over t, with a hand-written backward (see `gru_scan`); every result written in place."
     @staticmethod
-    def forward(ctx, gi, h0, w_hh, b_hh, keep):   # gi [T, R, 3H], h0 [R, H], keep [T, R, 1]
+    def forward(ctx, gi, h0, w_hh, b_hh, keep):   # gi [T, R, 3H] = W_ih·x + b_ih, h0 [R, H], keep [T, R, 1] = not reset
         T, R, H = gi.shape[0], gi.shape[1], gi.shape[2] // 3
-        hs, hp_all, rz_all, n_all, ghn_all = (gi.new_empty(T, R, k * H) for k in (1, 1, 2, 1, 1))
+        hs, hp_all, rz_all, n_all, gh_all = (gi.new_empty(T, R, k * H) for k in (1, 1, 2, 1, 3))
         h, w_t = h0, w_hh.t()
         for t in range(T):
-            hp = torch.mul(h, keep[t], out=hp_all[t])
-            rz, n, ghn, h = _gru_gates(gi[t], hp, w_t, b_hh, H)
-            rz_all[t], n_all[t], ghn_all[t], hs[t] = rz, n, ghn, h
-        ctx.save_for_backward(w_hh, keep, hp_all, rz_all, n_all, ghn_all)
+            hp = torch.mul(h, keep[t], out=hp_all[t])                        # the state after a reset
+            gh = torch.addmm(b_hh, hp, w_t, out=gh_all[t])                   # W_hh·hp + b_hh
+            rz = torch.add(gi[t, :, :2 * H], gh[:, :2 * H], out=rz_all[t]).sigmoid_()
+            n = torch.addcmul(gi[t, :, 2 * H:], rz[:, :H], gh[:, 2 * H:], out=n_all[t]).tanh_()
+            h = torch.addcmul(n, rz[:, H:], hp - n, out=hs[t])               # (1 - z)·n + z·hp
+        ctx.save_for_backward(w_hh, keep, hp_all, rz_all, n_all, gh_all[..., 2 * H:])
         return hs
 
     @staticmethod
@@ -266,18 +261,18 @@ class _GRUScan(torch.autograd.Function):
         w_hh, keep, hp, rz, n, ghn = ctx.saved_tensors
         T, R, H = hp.shape
         r, z = rz[..., :H], rz[..., H:]
-        dn = (1 - z) * (1 - n * n)                                   # d(pre-activation of n) / dh_t
-        dr = dn * ghn * r * (1 - r)                                  # d(pre-activation of r) / dh_t
-        dz = (hp - n) * z * (1 - z)                                  # d(pre-activation of z) / dh_t
-        k_i = torch.stack([dr, dz, dn], -2)                          # [T, R, 3, H]: d(input gates) / dh_t
-        k_h = torch.stack([dr, dz, dn * r], -2)                      # d(W_hh·hp + b_hh) / dh_t
-        k_hk, zk = k_h * keep[..., None], z * keep                   # the reset cuts the path to h_{t-1}
-        dh_all, carry = torch.empty_like(dhs), torch.zeros_like(dhs[0])
+        k = hp.new_empty(T, R, 3 * H)                # d(pre-activations of r, z, n) / dh_t, for all steps at once
+        dn = torch.mul((1 - n * n), 1 - z, out=k[..., 2 * H:])
+        torch.mul(ghn * dn, torch.addcmul(r, r, r, value=-1), out=k[..., :H])
+        torch.mul(hp - n, torch.addcmul(z, z, z, value=-1), out=k[..., H:2 * H])
+        k_h = k.clone(); k_h[..., 2 * H:].mul_(r)       # d(W_hh·hp + b_hh) / dh_t
+        dgh, dh_all, carry = torch.empty_like(k), torch.empty_like(dhs), torch.zeros_like(dhs[0])
         for t in reversed(range(T)):
             dh = torch.add(dhs[t], carry, out=dh_all[t])
-            carry = torch.addmm(dh * zk[t], (dh[:, None] * k_hk[t]).view(R, 3 * H), w_hh)
-        dgh = (dh_all[:, :, None] * k_h).view(T * R, 3 * H)
-        dgi = (dh_all[:, :, None] * k_i).view(T, R, 3 * H)
+            g = torch.mul(k_h[t].view(R, 3, H), dh[:, None], out=dgh[t].view(R, 3, H)).view(R, 3 * H)
+            carry = torch.addmm(dh * z[t], g, w_hh).mul_(keep[t])       # the reset cuts the path to h_{t-1}
+        dgi = k.view(T, R, 3, H).mul_(dh_all[:, :, None]).view(T, R, 3 * H)
+        dgh = dgh.view(T * R, 3 * H)
         return dgi, carry, dgh.t() @ hp.view(T * R, H), dgh.sum(0), None
 
 def gru_scan(cell: nn.GRUCell,            # the cell whose parameters are used
