@@ -335,7 +335,7 @@ class Torso(nn.Module):
         y = self.mlp(y)
         if self.gru is None: return y, None
         if h is None: h = self.initial_state(y.shape[1], y.device)
-        if y.shape[0] == 1 or self.gru_impl == "loop": return gru_loop(self.gru, y, h, reset)   # acting: one fused cell step
+        if y.shape[0] == 1 or getattr(self, "gru_impl", "scan") == "loop": return gru_loop(self.gru, y, h, reset)   # acting: one cell step
         return gru_scan(self.gru, y, h, reset)
 
 # %% ../nbs/02_mappo.ipynb #d571d629
