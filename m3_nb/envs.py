@@ -313,6 +313,13 @@ def _orders(self, state, attack):
     walk = valid & ~near & self.model.approach
     return tgt, valid & near & ~healer, valid & near & healer, walk, (pos[tgt] - pos) / jnp.maximum(dist, 1e-6)[:, None]
 
+def _sum_units(x, axis: int):
+    "`x.sum(axis)` as a chain of adds (XLA:CPU reduces a short axis slowly); callers sum exact multiples of a power of two, so the order cannot matter."
+    parts = [jnp.take(x, j, axis=axis) for j in range(x.shape[axis])]
+    total = parts[0]
+    for p in parts[1:]: total = total + p
+    return total
+
 def _hits(self, state, fired, tgt):
     "Shield and hit-point damage per unit from the attacks fired this game loop (SC2's per-hit rule, attacker order)."
     n, types = self.num_agents, state.unit_types
@@ -328,7 +335,7 @@ def _hits(self, state, fired, tgt):
         over = D - absorbed
         to_shield += jnp.where(act, absorbed, 0.0)
         to_hp += jnp.where(act & (over > 0), jnp.maximum(over - armor, MIN_DAMAGE), 0.0)
-    return to_shield.sum(0), to_hp.sum(0)
+    return _sum_units(to_shield, 0), _sum_units(to_hp, 0)               # multiples of 2**-10: exact in any order
 
 def _world_step(self, key, state, actions):
     "One game loop: SC2's orders and hits on top of SMAX's movement and cooldowns, then shields regenerate and medivacs heal."
@@ -358,6 +365,7 @@ def _heal(self, state, heal, tgt):
     energy = jnp.where(healer, jnp.minimum(state.unit_energy - _quantize(amount * cost) + self.energy_regen_per_step, cap), 0.0)
     return state.replace(unit_health=jnp.where(state.unit_health > 0, hp, 0.0), unit_energy=energy)
 
+
 def _push_units_away(self, state, firmness: float = 1.0):
     "Overlapping living units move apart, each by half the overlap; structures stay; air and ground do not collide."
     types, pos = state.unit_types, state.unit_positions
@@ -366,7 +374,7 @@ def _push_units_away(self, state, firmness: float = 1.0):
     air = self.unit_type_is_air[types]
     touch = state.unit_alive[:, None] & state.unit_alive[None] & (air[:, None] == air[None])
     overlap = jnp.where(touch, jax.nn.relu(self.unit_type_radiuses[types][:, None] + self.unit_type_radiuses[types][None] - dist), 0.0)
-    push = _quantize(gap / jnp.maximum(dist, 1e-6)[..., None] * (firmness * overlap / 2)[..., None], 2.0 ** -16).sum(1)
+    push = _sum_units(_quantize(gap / jnp.maximum(dist, 1e-6)[..., None] * (firmness * overlap / 2)[..., None], 2.0 ** -16), 1)
     moves = state.unit_alive & (self.unit_type_velocities[types] > 0)
     return state.replace(unit_positions=jnp.where(moves[:, None], pos + push, pos))
 
