@@ -137,14 +137,15 @@ class UnitModel:
     sight_range: float | None        # agents observe units within this distance (None: the unit's own sight range)
     edge_ranges: bool                # weapon ranges count between unit edges (SC2) rather than centres (SMAX)
     approach: bool                   # a target ordered beyond weapon range is walked to, then attacked (SC2's attack order)
+    weapon_lock: bool = False        # the heuristic enemy keeps a target only while its weapon reaches it, when another is in reach (SC2)
 
 UNIT_MODELS: dict[str, UnitModel] = {
     # SMAC: step_mul 8 game loops at 22.4 loops per game second (Faster); one world step = one game loop
-    "sc2": UnitModel("sc2", {u.name: u for u in _SC2}, 1 / 22.4, SMAC_SHOOT_RANGE, SMAC_SIGHT_RANGE, True, True),
-    "smax": UnitModel("smax", {u.name: u for u in _SMAX}, 1 / 16, None, None, False, False),
+    "sc2": UnitModel("sc2", {u.name: u for u in _SC2}, 1 / 22.4, SMAC_SHOOT_RANGE, SMAC_SIGHT_RANGE, True, True, True),
+    "smax": UnitModel("smax", {u.name: u for u in _SMAX}, 1 / 16, None, None, False, False, False),   # JaxMARL's heuristic as it is
 }
 UNIT_STATS = UNIT_MODELS["sc2"].stats
-WORLD_VERSION = "2026-12-01.sc2"   # changes whenever the game's rules change: run records name it, so old runs count as stale
+WORLD_VERSION = "2026-12-01b.sc2"   # changes whenever the game's rules change: run records name it, so old runs count as stale
 
 def get_unit_model(name: str | UnitModel) -> UnitModel:
     "The unit model called `name` (a UnitModel passes through, checked)."
@@ -274,10 +275,14 @@ def _blocked_attacks(self, state, attack):
     air_miss = self.unit_type_is_air[types[tgt]] & ~self.unit_type_hits_air[types]
     return (attack >= self.num_movement_actions) & (no_weapon | air_miss)
 
-def _in_reach(self, types, dist, tgt_types, ranges):
-    "Within `ranges` of the target: between edges (SC2) or centres (SMAX)."
+def _reach(self, types, tgt_types, ranges):
+    "Centre distance within which units of `types` reach targets of `tgt_types` with `ranges`: between edges (SC2) or centres (SMAX)."
     extra = self.unit_type_radiuses[types] + self.unit_type_radiuses[tgt_types] if self.model.edge_ranges else 0.0
-    return dist < ranges[types] + extra
+    return ranges[types] + extra
+
+def _in_reach(self, types, dist, tgt_types, ranges):
+    "Whether a target `dist` away is within `_reach`."
+    return dist < _reach(self, types, tgt_types, ranges)
 
 def _enemy_heal_targets(self, state):
     "Heuristic for medivacs without an agent: the most injured healable living teammate in sight (-1: none)."
@@ -308,6 +313,13 @@ def _orders(self, state, attack):
     walk = valid & ~near & self.model.approach
     return tgt, valid & near & ~healer, valid & near & healer, walk, (pos[tgt] - pos) / jnp.maximum(dist, 1e-6)[:, None]
 
+def _sum_units(x, axis: int):
+    "`x.sum(axis)` as a chain of adds (XLA:CPU reduces a short axis slowly); callers sum exact multiples of a power of two, so the order cannot matter."
+    parts = [jnp.take(x, j, axis=axis) for j in range(x.shape[axis])]
+    total = parts[0]
+    for p in parts[1:]: total = total + p
+    return total
+
 def _hits(self, state, fired, tgt):
     "Shield and hit-point damage per unit from the attacks fired this game loop (SC2's per-hit rule, attacker order)."
     n, types = self.num_agents, state.unit_types
@@ -323,7 +335,7 @@ def _hits(self, state, fired, tgt):
         over = D - absorbed
         to_shield += jnp.where(act, absorbed, 0.0)
         to_hp += jnp.where(act & (over > 0), jnp.maximum(over - armor, MIN_DAMAGE), 0.0)
-    return to_shield.sum(0), to_hp.sum(0)
+    return _sum_units(to_shield, 0), _sum_units(to_hp, 0)               # multiples of 2**-10: exact in any order
 
 def _world_step(self, key, state, actions):
     "One game loop: SC2's orders and hits on top of SMAX's movement and cooldowns, then shields regenerate and medivacs heal."
@@ -353,6 +365,7 @@ def _heal(self, state, heal, tgt):
     energy = jnp.where(healer, jnp.minimum(state.unit_energy - _quantize(amount * cost) + self.energy_regen_per_step, cap), 0.0)
     return state.replace(unit_health=jnp.where(state.unit_health > 0, hp, 0.0), unit_energy=energy)
 
+
 def _push_units_away(self, state, firmness: float = 1.0):
     "Overlapping living units move apart, each by half the overlap; structures stay; air and ground do not collide."
     types, pos = state.unit_types, state.unit_positions
@@ -361,7 +374,7 @@ def _push_units_away(self, state, firmness: float = 1.0):
     air = self.unit_type_is_air[types]
     touch = state.unit_alive[:, None] & state.unit_alive[None] & (air[:, None] == air[None])
     overlap = jnp.where(touch, jax.nn.relu(self.unit_type_radiuses[types][:, None] + self.unit_type_radiuses[types][None] - dist), 0.0)
-    push = _quantize(gap / jnp.maximum(dist, 1e-6)[..., None] * (firmness * overlap / 2)[..., None], 2.0 ** -16).sum(1)
+    push = _sum_units(_quantize(gap / jnp.maximum(dist, 1e-6)[..., None] * (firmness * overlap / 2)[..., None], 2.0 ** -16), 1)
     moves = state.unit_alive & (self.unit_type_velocities[types] > 0)
     return state.replace(unit_positions=jnp.where(moves[:, None], pos + push, pos))
 
@@ -507,22 +520,33 @@ def _reset_one(self: SMAXCore, key) -> EnvState:
 
 @patch
 def _enemy_actions(self: SMAXCore, key, es: EnvState):
-    "SMAX's heuristic enemy, with attacks a ground-only weapon cannot make redirected to the nearest ground target."
+    "SMAX's heuristic enemy, its attacks corrected: those it cannot make, and (`weapon_lock`) a target beyond weapon reach while another is within."
     m, A, s = self.smax, self.A, es.inner.state
     obs = m.get_obs_unit_list(s)
     acts, policy_state = self.env.get_enemy_actions(key, es.inner.enemy_policy_state,
                                                     jnp.stack([obs[a] for a in self.env.enemy_agents]))
     acts = jnp.stack([acts[a] for a in self.env.enemy_agents]).astype(jnp.int32)
     types, pos = s.unit_types, s.unit_positions
-    me = types[A:]
-    bad = _blocked_attacks(m, s, jnp.concatenate([jnp.zeros((A,), jnp.int32), acts]))[A:] & (m.unit_type_attacks[me] > 0)
+    me, rows = types[A:], jnp.arange(self.E)
+    armed = m.unit_type_attacks[me] > 0
+    codes = jnp.concatenate([jnp.zeros((A,), jnp.int32), acts])
     ok = s.unit_alive[None, :A] & (~m.unit_type_is_air[types[:A]][None] | m.unit_type_hits_air[me][:, None])
     d = jnp.where(ok, jnp.linalg.norm(pos[None, :A] - pos[A:, None], axis=-1), jnp.inf)      # [E, A]
-    j = jnp.argmin(d, axis=1)
-    in_range = d[jnp.arange(self.E), j] < m.unit_type_attack_ranges[me]
+    reach = _in_reach(m, me[:, None], d, types[None, :A], m.unit_type_weapon_ranges)       # [E, A] the weapon hits it
+    can_hit = reach.any(1)
+    bad = _blocked_attacks(m, s, codes)[A:] & armed
+    if self.model.weapon_lock:       # the kept target is out of weapon reach and another is within it
+        bad |= (acts >= m.num_movement_actions) & armed & ~reach[rows, _attack_targets(m, codes)[A:]] & can_hit
+    j = jnp.argmin(d, axis=1)                                        # the nearest target
+    r = jnp.argmin(jnp.where(reach, d, jnp.inf), axis=1)             # the nearest target the weapon reaches
+    in_lock = d[rows, j] < m.unit_type_attack_ranges[me]             # JaxMARL's own test: within the type's reach
     toward = pos[j] - pos[A:]
     move = jnp.argmax(toward @ jnp.array([[0, 1], [1, 0], [0, -1], [-1, 0]], jnp.float32).T, axis=1)  # SMAX: N, E, S, W
-    fixed = jnp.where(in_range, m.num_movement_actions + A - 1 - j, jnp.where(ok.any(1), move, m.num_movement_actions - 1))
+    fixed = jnp.where(can_hit, m.num_movement_actions + A - 1 - r, jnp.where(
+        in_lock, m.num_movement_actions + A - 1 - j, jnp.where(ok.any(1), move, m.num_movement_actions - 1)))
+    if self.model.weapon_lock:       # the heuristic keeps attacking what it now attacks
+        kept = jnp.where(can_hit, A - 1 - r, -1)
+        policy_state = policy_state.replace(last_attacked_enemy=jnp.where(bad, kept, policy_state.last_attacked_enemy))
     return jnp.where(bad, fixed, acts).astype(jnp.int32), policy_state
 
 @patch
@@ -754,6 +778,17 @@ def _pool(x):
     "Hit points + shields fractions of an entity block or own block (features 5, 6 or 0, 1)."
     return x[..., 0] + x[..., 1]
 
+def _more_hurt(obs, swap: float):
+    "Whether a visible ally's hit point + shield fractions exceed this unit's by more than `swap`."
+    allies = obs[..., _ALLIES].unflatten(-1, (MAX_ALLIES - 1, N_ENTITY))
+    best = _pool(allies[..., 5:7]).masked_fill(allies[..., 0] <= 0, -torch.inf).max(-1).values
+    return best - _pool(obs[..., _OWN][..., 0:2]) > swap
+
+def _away(obs, toward, centre: float):
+    "Direction of retreat: away from `toward` (a relative position), pulled toward the map centre with weight `centre`."
+    pos = obs[..., _OWN][..., OWN_FEATURES.index("pos_x"):OWN_FEATURES.index("pos_y") + 1]
+    return -toward / toward.norm(dim=-1, keepdim=True).clamp_min(1e-6) + centre * (1 - 2 * pos)
+
 def focus_fire_actions(obs: torch.Tensor, avail: torch.Tensor) -> torch.Tensor:
     "Scripted policy: attack the attackable enemy with the least hit points + shields, else as attack-nearest."
     ent = obs[..., _ENEMIES].unflatten(-1, (MAX_ENEMIES, N_ENTITY))
@@ -775,12 +810,8 @@ def kiting_actions(obs: torch.Tensor,      # float [..., MAX_ALLIES, OBS_DIM]
     dist, toward = _nearest_enemy(obs)
     cooling = obs[..., _OWN_COOLDOWN] > 0
     healer = obs[..., _OWN][..., 6 + UNIT_TYPES.index("medivac")] > 0
-    allies = obs[..., _ALLIES].unflatten(-1, (MAX_ALLIES - 1, N_ENTITY))
-    best_ally = _pool(allies[..., 5:7]).masked_fill(allies[..., 0] <= 0, -torch.inf).max(-1).values
-    hurt = best_ally - _pool(obs[..., _OWN][..., 0:2]) > swap
-    pos = obs[..., _OWN][..., OWN_FEATURES.index("pos_x"):OWN_FEATURES.index("pos_y") + 1]
-    away = -toward / toward.norm(dim=-1, keepdim=True).clamp_min(1e-6) + centre * (1 - 2 * pos)
-    flee = _move_toward(away, avail, fallback=-1)
+    hurt = _more_hurt(obs, swap)
+    flee = _move_toward(_away(obs, toward, centre), avail, fallback=-1)
     retreat = ~healer & (flee >= 0) & torch.isfinite(dist) & ((dist < danger) | (cooling & (dist < kite)) | hurt)
     return torch.where(retreat & avail[..., 1], flee, act)
 
