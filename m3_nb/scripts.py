@@ -14,8 +14,7 @@ from .envs import BatchedEnv, N_MOVE_ACTIONS, focus_fire_actions, get_core, get_
 from .envs import _DIRS, _away, _more_hurt, _move_toward, _nearest_enemy, _reach
 
 # %% auto #0
-__all__ = ['weapon_lock_env', 'lock_band', 'alternating_actions', 'alternating', 'lock_parking_actions', 'lock_parking',
-           'enemy_variant_env']
+__all__ = ['lock_band', 'alternating_actions', 'alternating', 'lock_parking_actions', 'lock_parking', 'enemy_variant_env']
 
 # %% ../nbs/01c_scripts.ipynb #6ea7c658
 @functools.cache
@@ -77,5 +76,4 @@ def enemy_variant_env(task: str = "2s_vs_1sc", num_envs: int = 64, seed: int = 0
     tag = "".join(f"+{k}={v}" for k, v in sorted(enemy_stats.items()))
     return BatchedEnv(task, num_envs=num_envs, seed=seed, unit_model=replace(base, name=f"{base.name}{tag}", stats=stats))
 
-weapon_lock_env = enemy_variant_env     # the old name: the weapon lock is the world's own rule now
 
