@@ -290,13 +290,14 @@ def checkpoint_candidates(paths: Sequence[str | os.PathLike],
     return out
 
 # %% ../nbs/03b_collect.ipynb #7c3e5f21
-SCRIPTS = ("attack_nearest", "focus_fire", "kiting")     # the scripted policies of m3_nb.envs offered as behaviour
+SCRIPTS = ("attack_nearest", "focus_fire", "kiting", "alternating")   # scripted policies offered as behaviour (m3_nb.envs, m3_nb.scripts)
 
 def script_policy(name: str) -> Callable:
     "The scripted policy `name` (one of `SCRIPTS`) as a policy callable `(obs, avail, reset) -> actions`."
-    from m3_nb import envs                                # lazy: m3_nb.envs imports jax
+    from m3_nb import envs, scripts                       # lazy: m3_nb.envs imports jax
     fns = {"attack_nearest": envs.attack_nearest, "kiting": envs.kiting,
-           "focus_fire": lambda obs, avail, reset=None: envs.focus_fire_actions(obs, avail)}
+           "focus_fire": lambda obs, avail, reset=None: envs.focus_fire_actions(obs, avail),
+           "alternating": scripts.alternating}            # alternating fire: wins 2s_vs_1sc (nbs/01c_scripts)
     if name not in fns: raise KeyError(f"unknown script {name!r}; scripts: {', '.join(SCRIPTS)}")
     return fns[name]
 
