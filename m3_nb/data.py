@@ -21,7 +21,7 @@ from .io import atomic_path, provenance, array_checksum
 __all__ = ['FORMAT', 'KEYS', 'DTYPES', 'REQUIRED_ATTRS', 'TIME_CHUNK', 'CHUNK_BYTES', 'WINDOW_BLOCK', 'CARD_COLUMNS',
            'layout_shapes', 'DatasetError', 'file_checksum', 'EpisodeWriter', 'write_dataset', 'synthetic_episodes',
            'open_h5', 'dataset_attrs', 'check_layout', 'check_contents', 'validate_file', 'read_dataset',
-           'damaged_copy', 'fuzz_mutations', 'apply_mutation', 'WindowDataset', 'EpisodeWindows',
+           'damaged_copy', 'fuzz_mutations', 'apply_mutation', 'WindowDataset', 'window_indices', 'EpisodeWindows',
            'GroupedShuffleSampler', 'episode_returns', 'dataset_card']
 
 # %% ../nbs/03_data.ipynb #fc1ffb98
@@ -560,13 +560,16 @@ def _gather_windows(blk: dict, rtg: np.ndarray, e: np.ndarray, i: np.ndarray, t:
     return {"obs": obs, "prev_actions": np.where(valid, prev, 0), "actions": np.where(valid, acts, 0), "avail": av,
             "mask": valid, "rtg": np.where(valid, rtg[e2, s0], np.float32(0))}
 
-def _locate(self: WindowDataset, indices) -> tuple[np.ndarray, ...]:
-    "(window indices made non-negative, file, episode, agent, last step) of `indices` (default: all windows)."
-    n = len(self)
+def window_indices(indices, n: int) -> np.ndarray:
+    "`indices` (None: all of 0..n-1) as non-negative int64 window indices, negatives counting from the end; IndexError naming the first out of range."
     idx = np.arange(n) if indices is None else np.asarray(indices, np.int64).reshape(-1)
     if idx.size and ((idx < -n) | (idx >= n)).any():
         bad = idx[(idx < -n) | (idx >= n)][0]; raise IndexError(f"index {bad} out of range for {n} windows")
-    idx = idx % max(n, 1)
+    return idx % max(n, 1)
+
+def _locate(self: WindowDataset, indices) -> tuple[np.ndarray, ...]:
+    "(window indices made non-negative, file, episode, agent, last step) of `indices` (default: all windows)."
+    idx = window_indices(indices, len(self))
     k = np.searchsorted(self._end, idx, side="right")
     return idx, self._file[k], self._ep[k], self._agent[k], idx - (self._end[k] - self._len[k])
 
@@ -656,9 +659,7 @@ class EpisodeWindows:
 
     def subset(self, idx) -> "EpisodeWindows":
         "The windows `idx` of this set (e.g. a training split), sharing its episodes (nothing copied but the index)."
-        j = np.asarray(idx, np.int64).reshape(-1)
-        if j.size and ((j < -len(self)) | (j >= len(self))).any(): raise IndexError(f"subset index out of range for {len(self)} windows")
-        j = j % max(len(self), 1)
+        j = window_indices(np.asarray(idx, np.int64), len(self))
         out = object.__new__(EpisodeWindows)
         out.ds, out._eps = self.ds, self._eps
         out.indices, out._fi, out._ag, out._t, out._row = (x[j] for x in (self.indices, self._fi, self._ag, self._t, self._row))
@@ -672,11 +673,7 @@ class EpisodeWindows:
 
     def windows(self, idx=None) -> dict:
         "`ds.windows(indices[idx])` (default: all), gathered from the kept episodes."
-        n = len(self)
-        j = np.arange(n) if idx is None else np.asarray(idx, np.int64).reshape(-1)
-        if j.size and ((j < -n) | (j >= n)).any():
-            bad = j[(j < -n) | (j >= n)][0]; raise IndexError(f"index {bad} out of range for {n} windows")
-        j = j % max(n, 1)
+        j = window_indices(idx, len(self))
         out, fi = self.ds._empty_windows(len(j)), self._fi[j]
         for f in np.unique(fi).tolist():
             w = np.flatnonzero(fi == f); jj = j[w]; keep = self._eps[f]
