@@ -14,13 +14,13 @@ import numpy as np
 import torch
 
 from .cmg import get_task_set
-from .io import atomic_path, write_json
+from .io import atomic_path
 from .mappo import MAPPOActor, ValueNorm
 from .mappo_train import MAPPOConfig, spec_of, spec_diff, make_train, _default_env_fn
 from .pretrain import supervised_action_loss, sample_batch, episode_split, stack_windows
 from .finetune import FinetuneConfig, protocol_config, make_awac_loss, curve_result, load_offline_episodes
 from .ledger import (RunSpec, Method, PaperSetup, register_method_factory, torch_threads, awac_data, stage_identity,
-                          stage_checkpoint, _canonical)
+                          stage_checkpoint, offline_stage, _canonical)
 
 # %% auto #0
 __all__ = ['BC_FORMAT', 'PROTOCOL', 'step_logits', 'bc_loss', 'BCConfig', 'pretrain_bc', 'bc_accuracy', 'bc_files', 'save_bc',
@@ -156,20 +156,15 @@ def bc_identity(setup: PaperSetup, task_set: str, seed: int) -> dict:
 def bc_checkpoint(setup: PaperSetup, task_set: str, seed: int) -> Path:
     return stage_checkpoint(setup, task_set, "bc", seed, bc_identity(setup, task_set, seed), "actor.pt")
 
+def _train_bc(cfg: BCConfig, paths: list, ck: Path, ident: dict) -> dict:
+    "Clone the actor from `paths`, save it at `ck` under `ident`; the report."
+    run = bc_files(paths, cfg)
+    save_bc(ck, run["actor"], ident, metrics=run["metrics"])
+    return {"data": run["data"], "held_out_accuracy": run["accuracy"], "final_metrics": run["metrics"][-1]}
+
 def bc_stage(setup: PaperSetup, task_set: str, seed: int, log=print) -> Path:
     "Pre-train the BC actor of (task set, seed) unless a checkpoint with its identity exists; return the checkpoint."
-    ck, ident = bc_checkpoint(setup, task_set, seed), bc_identity(setup, task_set, seed)
-    if ck.exists():
-        try: load_bc(ck, ident); return ck
-        except (ValueError, RuntimeError, OSError) as e: log(f"[pretrain:BC] {ck} unusable ({e}); training again")
-    cfg, t0 = bc_config(setup, task_set, seed), time.perf_counter()
-    run = bc_files([p for m in cfg.tasks for p in setup.data_paths(m)], cfg)
-    wall = time.perf_counter() - t0
-    save_bc(ck, run["actor"], ident, metrics=run["metrics"])
-    write_json({"task_set": task_set, "seed": seed, "steps": cfg.steps, "wall_time_s": wall, "data": run["data"],
-                "held_out_accuracy": run["accuracy"], "final_metrics": run["metrics"][-1]}, ck.with_name("bc_report.json"))
-    log(f"[pretrain:BC] {task_set} seed {seed}: {cfg.steps} steps in {wall:.1f} s -> {ck}")
-    return ck
+    return offline_stage(setup, task_set, seed, "BC", bc_config(setup, task_set, seed), "actor.pt", load_bc, _train_bc, log)
 
 # %% ../nbs/07c_bc.ipynb #ccf111c6
 def bc_run_config(spec: RunSpec, setup: PaperSetup) -> dict:

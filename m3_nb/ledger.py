@@ -19,7 +19,7 @@ __all__ = ['METHODS', 'METHOD_FACTORIES', 'RECORD_SCHEMA', 'RunSpec', 'Method', 
            'record_checksum', 'expected_lineage', 'lineage_diff', 'make_record', 'validate_record', 'write_record',
            'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep', 'records_frame', 'current_records',
            'evaluation_note', 'lineage_note', 'estimate_stage_times', 'repo_data_root', 'PaperSetup', 'data_stage',
-           'awac_data', 'stage_identity', 'stage_checkpoint', 'torch_threads']
+           'awac_data', 'stage_identity', 'stage_checkpoint', 'offline_stage', 'torch_threads']
 
 # %% ../nbs/06a_ledger.ipynb #af0e392a
 @dataclass(frozen=True)
@@ -434,6 +434,27 @@ def stage_checkpoint(setup: PaperSetup, task_set: str, name: str, seed: int, ide
     "Where a method's shared-stage artefact of (task set, seed) lives: a folder named by the hash of its identity."
     h = hashlib.sha256(_canonical(identity).encode()).hexdigest()[:8]
     return Path(setup.out_dir) / "checkpoints" / get_task_set(task_set).name / f"{name}-seed{seed}-{h}" / filename
+
+def offline_stage(setup: PaperSetup, task_set: str, seed: int,
+                  name: str,                # the method ('BC', 'MADT'): log prefix; lower-cased, the folder and report name
+                  config,                   # the stage's config dataclass, with .tasks (maps) and .steps
+                  filename: str,            # the checkpoint's file name in its folder
+                  load: Callable,           # load(checkpoint, identity): raises ValueError/RuntimeError/OSError if unusable
+                  train: Callable,          # train(config, data paths, checkpoint, identity) -> report dict; writes the checkpoint
+                  log=print) -> Path:
+    "A method's offline artefact of (task set, seed): the checkpoint of its identity if it loads, else trained now (report beside it)."
+    ident = stage_identity(setup, config, config.tasks)
+    ck = stage_checkpoint(setup, task_set, name.lower(), seed, ident, filename)
+    if ck.exists():
+        try: load(ck, ident); return ck
+        except (ValueError, RuntimeError, OSError) as e: log(f"[pretrain:{name}] {ck} unusable ({e}); training again")
+    t0 = time.perf_counter()
+    report = train(config, [p for m in config.tasks for p in setup.data_paths(m)], ck, ident)
+    wall = time.perf_counter() - t0
+    write_json({"task_set": task_set, "seed": seed, "steps": config.steps, "wall_time_s": wall, **report},
+               ck.with_name(f"{name.lower()}_report.json"))
+    log(f"[pretrain:{name}] {task_set} seed {seed}: {config.steps} steps in {wall:.1f} s -> {ck}")
+    return ck
 
 # %% ../nbs/06a_ledger.ipynb #28ea53b5
 def torch_threads(n: int = 1):

@@ -16,12 +16,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from .cmg import get_task_set
-from .io import atomic_path, write_json
+from .io import atomic_path
 from .mappo import active_agents, mask_logits, value_loss
 from .mappo_train import spec_of, spec_diff, make_train, _default_env_fn
 from .pretrain import supervised_action_loss
 from .finetune import protocol_config, curve_result
-from .ledger import RunSpec, Method, PaperSetup, register_method_factory, torch_threads, stage_identity, stage_checkpoint, _canonical
+from .ledger import RunSpec, Method, PaperSetup, register_method_factory, torch_threads, stage_identity, stage_checkpoint, offline_stage, _canonical
 
 # %% auto #0
 __all__ = ['MADT_FORMAT', 'MADT_PPO', 'PROTOCOL', 'causal_mask', 'masked_attention', 'Block', 'GPT', 'MADTActor', 'MADTCritic',
@@ -288,21 +288,16 @@ def madt_identity(setup: PaperSetup, task_set: str, seed: int) -> dict:
 def madt_checkpoint(setup: PaperSetup, task_set: str, seed: int) -> Path:
     return stage_checkpoint(setup, task_set, "madt", seed, madt_identity(setup, task_set, seed), "madt.pt")
 
+def _train_madt(cfg: MADTConfig, paths: list, ck: Path, ident: dict) -> dict:
+    "Pre-train MADT's actor and critic on `paths`, save them at `ck` under `ident`; the report."
+    rows = madt_rows(paths, cfg.gamma, cfg.n_agent_ids)
+    run = pretrain_madt(cfg, rows)
+    save_madt(ck, run["actor"], run["critic"], ident, metrics=run["metrics"])
+    return {"rows": len(rows["obs"]), "final_metrics": run["metrics"][-1]}
+
 def madt_stage(setup: PaperSetup, task_set: str, seed: int, log=print) -> Path:
     "Pre-train MADT for (task set, seed) unless a checkpoint with its identity exists; return the checkpoint."
-    ck, ident = madt_checkpoint(setup, task_set, seed), madt_identity(setup, task_set, seed)
-    if ck.exists():
-        try: load_madt(ck, ident); return ck
-        except (ValueError, RuntimeError, OSError) as e: log(f"[pretrain:MADT] {ck} unusable ({e}); training again")
-    cfg, t0 = madt_config(setup, task_set, seed), time.perf_counter()
-    rows = madt_rows([p for m in cfg.tasks for p in setup.data_paths(m)], cfg.gamma, cfg.n_agent_ids)
-    run = pretrain_madt(cfg, rows)
-    wall = time.perf_counter() - t0
-    save_madt(ck, run["actor"], run["critic"], ident, metrics=run["metrics"])
-    write_json({"task_set": task_set, "seed": seed, "steps": cfg.steps, "rows": len(rows["obs"]), "wall_time_s": wall,
-                "final_metrics": run["metrics"][-1]}, ck.with_name("madt_report.json"))
-    log(f"[pretrain:MADT] {task_set} seed {seed}: {cfg.steps} steps in {wall:.1f} s -> {ck}")
-    return ck
+    return offline_stage(setup, task_set, seed, "MADT", madt_config(setup, task_set, seed), "madt.pt", load_madt, _train_madt, log)
 
 # %% ../nbs/07_madt.ipynb #bc1d568d
 def madt_run_config(spec: RunSpec, setup: PaperSetup) -> dict:
