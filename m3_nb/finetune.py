@@ -12,11 +12,12 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['JP_TT_THRESHOLD', 'REFERENCE_SEED_OFFSET', 'ABLATIONS', 'awac_weights', 'awac_loss', 'offline_td_advantages',
-           'jump_start_return', 'time_to_threshold', 'format_jp', 'format_tt', 'format_jp_tt', 'iqm_with_ci',
-           'check_pretrained_fits', 'offline_episode_batch', 'awac_term', 'FinetuneConfig', 'load_offline_episodes',
-           'make_awac_loss', 'pymarl_layout', 'reference_episodes', 'record_opened_files', 'protocol_config',
-           'finetune', 'curve_result', 'train_from_scratch', 'ablation_variant']
+__all__ = ['JP_TT_THRESHOLD', 'REFERENCE_SEED_OFFSET', 'PAPER_PPO_TRANSITIONS', 'ABLATIONS', 'awac_weights', 'awac_loss',
+           'offline_td_advantages', 'jump_start_return', 'time_to_threshold', 'format_jp', 'format_tt', 'format_jp_tt',
+           'iqm_with_ci', 'check_pretrained_fits', 'offline_episode_batch', 'awac_term', 'FinetuneConfig',
+           'load_offline_episodes', 'make_awac_loss', 'pymarl_layout', 'reference_episodes', 'record_opened_files',
+           'protocol_config', 'finetune', 'curve_result', 'train_from_scratch', 'published_ppo', 'ppo_protocol_note',
+           'ablation_variant']
 
 # %% ../nbs/06_finetune.ipynb #5a0c7957
 def awac_weights(adv_t: torch.Tensor,       # advantages A(s_t, a_t) of the offline actions, any shape
@@ -273,10 +274,11 @@ def record_opened_files():
 def protocol_config(map_name: str, b,           # the map and its m3_nb.scales.Budget
                     mappo: tuple = (),           # MAPPOConfig overrides as (field, value) pairs
                     progress: bool = False, **kw):  # kw: fields the caller sets (e.g. context)
-    "The MAPPOConfig of Table 1's online protocol on one map: the budget's steps, envs and evaluation, then `mappo`."
+    "The MAPPOConfig of Table 1's online protocol on one map: the budget's steps, envs and evaluation, MAPPO's published settings where adopted (`published_ppo`), then `mappo`."
     from m3_nb.mappo_train import MAPPOConfig
     return MAPPOConfig(**{**dict(maps=(map_name,), scale=b.scale, total_env_steps=b.finetune_steps, num_envs=b.num_envs,
-                                 eval_every=b.eval_every, eval_episodes=b.eval_episodes, progress=progress, **kw), **dict(mappo)})
+                                 eval_every=b.eval_every, eval_episodes=b.eval_episodes, progress=progress, **kw),
+                          **published_ppo(map_name, b), **dict(mappo)})
 
 def finetune(model,                       # pre-trained M3Model (any actor with .cfg works for the checks)
              map_name: str,               # the map to fine-tune on (seen: few-shot; unseen: zero-shot)
@@ -323,6 +325,33 @@ def train_from_scratch(map_name: str, b, seed: int = 0, env_fn=None, mappo: tupl
     "MAPPO from scratch on `map_name` under the same protocol and budget as `finetune` (Table 1's MAPPO row)."
     from m3_nb.mappo_train import make_train
     return curve_result(make_train(protocol_config(map_name, b, mappo, progress), env_fn=env_fn)(seed))
+
+# %% ../nbs/06_finetune.ipynb #a1f0c3d6
+PAPER_PPO_TRANSITIONS = 3_200   # MAPPO's SMAC runs: 8 rollout threads x 400 steps per PPO update (Yu et al. 2022)
+
+def published_ppo(map_name: str, b) -> dict:
+    "The MAPPOConfig fields Table 1's online phase takes from MAPPO's published SMAC settings at `small`/`full` ({} at smoke)."
+    if b.scale == "smoke": return {}
+    from m3_nb.mappo_train import MAPPO_PAPER_SETTINGS
+    s = MAPPO_PAPER_SETTINGS.get(map_name, {})
+    return {"rollout_len": max(1, PAPER_PPO_TRANSITIONS // b.num_envs), **({"clip_eps": s["clip_eps"]} if "clip_eps" in s else {})}
+
+def ppo_protocol_note(b, maps) -> str:
+    "The caption sentence naming the online PPO settings of `maps` under budget `b`, and where they differ from MAPPO's published ones."
+    from m3_nb.mappo_train import MAPPO_PAPER_SETTINGS, paper_config
+    cs = {m: protocol_config(m, b) for m in maps}
+    c = next(iter(cs.values()))
+    groups = {}
+    for m, x in cs.items(): groups.setdefault(f"{x.epochs} epochs x {x.num_minibatches} minibatch(es), clip {x.clip_eps:g}", []).append(m)
+    per_map = "; ".join(f"{k} ({', '.join(v)})" for k, v in groups.items())
+    head = (f"Online PPO (every method's online phase unless its protocol says otherwise): {'GRU' if c.recurrent else 'MLP'} policies of "
+            f"width {c.hidden}, {c.num_envs} envs x {c.rollout_len} steps per update, lr {c.lr_actor:g}, GAE({c.gamma:g}, {c.gae_lambda:g}), "
+            f"entropy {c.ent_coef:g}, Huber value loss (delta {c.huber_delta:g}){' with value normalisation' if c.value_norm else ''}; {per_map}. ")
+    if b.scale == "smoke": return head + "At smoke these are the suite's tiny defaults, not MAPPO's published settings. "
+    diff = [m for m in maps if m in MAPPO_PAPER_SETTINGS and (lambda p, x: (p.epochs, p.num_minibatches) != (x.epochs, x.num_minibatches))(paper_config(m), cs[m])]
+    return head + (f"MAPPO's published SMAC settings are followed ({PAPER_PPO_TRANSITIONS:,} transitions per update, the map's clip) except, "
+                   f"for the budget, MLP instead of GRU policies" + (f" and fewer PPO epochs on {', '.join(diff)} (published: "
+                   + ", ".join(f"{m} {paper_config(m).epochs} x {paper_config(m).num_minibatches}" for m in diff) + ")" if diff else "") + ". ")
 
 # %% ../nbs/06_finetune.ipynb #ddb313d6
 ABLATIONS = {                          # variant -> (config part, field, value): the one change from full M3
