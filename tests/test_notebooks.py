@@ -58,3 +58,14 @@ def test_notebook(nb):
     if FLAGS: cmd += ["--flags", FLAGS]
     res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, f"{nb.name} failed under nbdev-test:\n{res.stdout[-6000:]}\n{res.stderr[-6000:]}"
+
+
+def test_paper_items_take_papermill_parameters():
+    "Every paper item has one cell tagged `parameters` that sets `scale` and `out_dir`: without it papermill puts the values above the notebook's own defaults, which then override them (the item runs as its tiny test version under `make paper`)."
+    import json
+    bad = []
+    for nb in sorted((ROOT / "nbs" / "paper").glob("*.ipynb")):
+        cells = [c for c in json.loads(nb.read_text())["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+        src = "".join(cells[0]["source"]) if len(cells) == 1 else ""
+        if not ("scale =" in src and "out_dir =" in src): bad.append(f"{nb.name}: {len(cells)} cell(s) tagged 'parameters'")
+    assert not bad, "paper items without one parameters cell setting scale and out_dir: " + "; ".join(bad)
