@@ -348,10 +348,11 @@ def ppo_protocol_note(b, maps) -> str:
             f"width {c.hidden}, {c.num_envs} envs x {c.rollout_len} steps per update, lr {c.lr_actor:g}, GAE({c.gamma:g}, {c.gae_lambda:g}), "
             f"entropy {c.ent_coef:g}, Huber value loss (delta {c.huber_delta:g}){' with value normalisation' if c.value_norm else ''}; {per_map}. ")
     if b.scale == "smoke": return head + "At smoke these are the suite's tiny defaults, not MAPPO's published settings. "
-    diff = [m for m in maps if m in MAPPO_PAPER_SETTINGS and (lambda p, x: (p.epochs, p.num_minibatches) != (x.epochs, x.num_minibatches))(paper_config(m), cs[m])]
+    pub = {m: paper_config(m) for m in maps if m in MAPPO_PAPER_SETTINGS}   # MAPPO's published settings, once per map
+    diff = [m for m, p in pub.items() if (p.epochs, p.num_minibatches) != (cs[m].epochs, cs[m].num_minibatches)]
     return head + (f"MAPPO's published SMAC settings are followed ({PAPER_PPO_TRANSITIONS:,} transitions per update, the map's clip) except, "
                    f"for the budget, MLP instead of GRU policies" + (f" and fewer PPO epochs on {', '.join(diff)} (published: "
-                   + ", ".join(f"{m} {paper_config(m).epochs} x {paper_config(m).num_minibatches}" for m in diff) + ")" if diff else "") + ". ")
+                   + ", ".join(f"{m} {pub[m].epochs} x {pub[m].num_minibatches}" for m in diff) + ")" if diff else "") + ". ")
 
 # %% ../nbs/06_finetune.ipynb #ddb313d6
 ABLATIONS = {                          # variant -> (config part, field, value): the one change from full M3
