@@ -119,7 +119,7 @@ class UPDeTActor(nn.Module):
     def forward(self, obs, prev_action, avail, agent_id, context=None, state=None, reset=None):
         T, R = obs.shape[:2]
         h = self.initial_state(R) if state is None else state
-        tok, out = self.tokens(obs), []                                     # embeddings of every step at once
+        tok, out = self.tokens(obs).unbind(0), []      # embeddings of every step at once; unbind: one gradient stack, not T zero-filled copies
         for t in range(T):                                                  # only the transformer is recurrent
             if reset is not None: h = h * (~reset[t]).to(h.dtype)[:, None]
             x = self.encode(tok[t], h)
