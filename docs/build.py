@@ -229,7 +229,7 @@ README_BEGIN, README_END = "<!-- results:begin -->", "<!-- results:end -->"
 
 def readme_results(results: Path = RESULTS) -> str:
     "The README's results block: the headline tables (inline) and figures of the largest committed scale, labelled."
-    res, _ = results_dir(results)
+    res, res_scale = results_dir(results)
     rel = res.relative_to(ROOT).as_posix() if res.is_relative_to(ROOT) else str(res)
     nbs = {p.stem: p.read_text() for p in sorted((res / "executed").glob("*.ipynb"))}
     out = [README_BEGIN, f"<!-- written by `make readme` (docs/build.py --readme) from {rel}/: never edit by hand -->", ""]
@@ -239,7 +239,10 @@ def readme_results(results: Path = RESULTS) -> str:
         md, png = res / "tables" / f"{stem}.md", res / "figures" / f"{stem}.png"
         src = f"paper item `{item}`, " if item else ""
         if md.exists():
-            out += [f"**`{stem}`** ({src}scale **{scale or 'see caption'}**; [`{rel}/tables/{stem}.md`]({rel}/tables/{stem}.md))",
+            # a table without an executed notebook was written outside `make paper` (e.g. an interim table): its folder's
+            # scale, and INTERIM in the heading when its caption says so
+            interim = ", **INTERIM: see caption**" if "INTERIM" in md.read_text().split("\n\n", 1)[0] else ""
+            out += [f"**`{stem}`** ({src}scale **{scale or res_scale}**{interim}; [`{rel}/tables/{stem}.md`]({rel}/tables/{stem}.md))",
                     "", _table_md(md), ""]
         elif png.exists():
             out += [f"**`{stem}`** ({src}scale **{scale or 'see caption'}**; `{rel}/figures/{stem}.png`)", "",
