@@ -241,9 +241,10 @@ def readme_results(results: Path = RESULTS) -> str:
         if md.exists():
             # a table without an executed notebook was written outside `make paper` (e.g. an interim table): its folder's
             # scale, and INTERIM in the heading when its caption says so
-            interim = ", **INTERIM: see caption**" if "INTERIM" in md.read_text().split("\n\n", 1)[0] else ""
+            table = _table_md(md)
+            interim = ", **INTERIM: see caption**" if "INTERIM" in table.split("\n\n", 1)[0] else ""
             out += [f"**`{stem}`** ({src}scale **{scale or res_scale}**{interim}; [`{rel}/tables/{stem}.md`]({rel}/tables/{stem}.md))",
-                    "", _table_md(md), ""]
+                    "", table, ""]
         elif png.exists():
             out += [f"**`{stem}`** ({src}scale **{scale or 'see caption'}**; `{rel}/figures/{stem}.png`)", "",
                     f"![{stem}]({rel}/figures/{stem}.png)", ""]
