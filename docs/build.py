@@ -239,14 +239,14 @@ def readme_results(results: Path = RESULTS) -> str:
         md, png = res / "tables" / f"{stem}.md", res / "figures" / f"{stem}.png"
         src = f"paper item `{item}`, " if item else ""
         if md.exists():
-            # a table without an executed notebook was written outside `make paper` (e.g. an interim table): its folder's
+            # a file without an executed notebook was written outside `make paper` (e.g. an interim table): its folder's
             # scale, and INTERIM in the heading when its caption says so
             table = _table_md(md)
             interim = ", **INTERIM: see caption**" if "INTERIM" in table.split("\n\n", 1)[0] else ""
             out += [f"**`{stem}`** ({src}scale **{scale or res_scale}**{interim}; [`{rel}/tables/{stem}.md`]({rel}/tables/{stem}.md))",
                     "", table, ""]
         elif png.exists():
-            out += [f"**`{stem}`** ({src}scale **{scale or 'see caption'}**; `{rel}/figures/{stem}.png`)", "",
+            out += [f"**`{stem}`** ({src}scale **{scale or res_scale}**; `{rel}/figures/{stem}.png`)", "",
                     f"![{stem}]({rel}/figures/{stem}.png)", ""]
     return "\n".join(out + [README_END])
 
