@@ -4,7 +4,7 @@ An item is *reused* when make finds its executed notebook up to date (make decid
 `make paper` follows), *missing* when it was never run at this scale, and *stale* when one of its inputs (its notebook,
 a module of m3_nb/, a data file of the scale) is newer than its executed notebook; the newest such inputs are named.
 The estimate is the previous run's duration (papermill records it in the executed notebook). For table1 the run
-ledger is planned too (`python -m m3_nb.experiments --plan`): which runs are done, stale (and why) or missing."""
+ledger is planned too (`m3_nb.experiments.main(["--plan", ...])`): which runs are done, stale (and why) or missing."""
 import argparse, json, os, subprocess, sys
 from pathlib import Path
 
@@ -41,7 +41,10 @@ def main(argv=None):
           + (f" + {sum(r['est_s'] is None for r in todo)} item(s) never timed" if any(r["est_s"] is None for r in todo) else ""))
     if "table1" in [r["item"] for r in todo]:
         sys.stdout.flush()
-        subprocess.run([sys.executable, "-m", "m3_nb.experiments", "--plan", "--scale", a.scale, "--out", str(out)], check=False)
+        # through -c, not -m: under -m the module itself is __main__, so the code identities it computes for the runs
+        # name __main__ where the records name m3_nb.experiments, and every record would look stale
+        subprocess.run([sys.executable, "-c", "import sys; from m3_nb.experiments import main; main(sys.argv[1:])",
+                        "--plan", "--scale", a.scale, "--out", str(out)], check=False)
     return rows
 
 
