@@ -223,7 +223,7 @@ def layout(out: Path) -> dict:
 
 
 # The README's results section: these items, in this order, where present (tables first, then figures).
-HEADLINE = ("table1", "table1_orderings", "sanity", "mappo_budget", "mappo_3m_learning", "dataset_returns")
+HEADLINE = ("table1", "table1_orderings", "table2", "table2_orderings", "sanity", "mappo_budget", "mappo_3m_learning", "dataset_returns")
 README_BEGIN, README_END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
