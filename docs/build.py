@@ -25,13 +25,18 @@ NBS = ROOT / "nbs"
 RESULTS = ROOT / "results"
 
 
+def executed(res: Path) -> list[Path]:
+    "The executed paper notebooks under `res`/executed, without a killed run's partial copy (<item>.ipynb.tmp.ipynb, see the Makefile)."
+    return sorted(p for p in (res / "executed").glob("*.ipynb") if not p.name.endswith(".tmp.ipynb"))
+
+
 def results_dir(results: Path = RESULTS) -> tuple[Path, str]:
     "The results folder of the largest scale with executed paper notebooks, and its scale label."
     for scale in reversed(SCALES):
         d = results / scale
-        if any((d / "executed").glob("*.ipynb")): return d, scale
-    if any((results / "executed").glob("*.ipynb")):  # flat layout: the scale is the one papermill was given
-        scales = {nb_scale(json.loads(p.read_text())) for p in (results / "executed").glob("*.ipynb")}
+        if executed(d): return d, scale
+    if executed(results):  # flat layout: the scale is the one papermill was given
+        scales = {nb_scale(json.loads(p.read_text())) for p in executed(results)}
         scales.discard(None)
         return results, "/".join(sorted(scales, key=SCALES.index)) or "unknown scale"
     raise FileNotFoundError(f"no executed paper notebooks under {results}/<scale>/executed/ or {results}/executed/ "
@@ -206,7 +211,7 @@ def layout(out: Path) -> dict:
     titles = {}
     for nb in lib: titles[nb.stem] = _first_heading(library_notebook(nb, out / "nbs" / nb.name), nb.stem)
     res, scale = results_dir()
-    items = sorted((res / "executed").glob("*.ipynb"))
+    items = executed(res)
     (out / "paper" / "figures").mkdir(parents=True)
     for p in (res / "figures").glob("*.png"): shutil.copy2(p, out / "paper" / "figures" / p.name)
     shown = {p.stem: paper_item(p, out / "paper" / p.name, res) for p in items}
@@ -231,7 +236,7 @@ def readme_results(results: Path = RESULTS) -> str:
     "The README's results block: the headline tables (inline) and figures of the largest committed scale, labelled."
     res, res_scale = results_dir(results)
     rel = res.relative_to(ROOT).as_posix() if res.is_relative_to(ROOT) else str(res)
-    nbs = {p.stem: p.read_text() for p in sorted((res / "executed").glob("*.ipynb"))}
+    nbs = {p.stem: p.read_text() for p in executed(res)}
     out = [README_BEGIN, f"<!-- written by `make readme` (docs/build.py --readme) from {rel}/: never edit by hand -->", ""]
     for stem in HEADLINE:
         item = next((i for i, text in nbs.items() if item_files(text, i, [stem])), None)

@@ -41,8 +41,12 @@ def test_results_dir_takes_the_largest_scale(tmp_path):
     assert build.results_dir(tmp_path) == (tmp_path, "smoke/small")        # flat layout: the scales papermill got
     _executed(tmp_path / "smoke" / "executed", "table1", "smoke")
     assert build.results_dir(tmp_path) == (tmp_path / "smoke", "smoke")
+    _executed(tmp_path / "full" / "executed", "table1.ipynb.tmp", "full")  # a killed run's partial copy only
+    assert build.results_dir(tmp_path) == (tmp_path / "smoke", "smoke")
     _executed(tmp_path / "small" / "executed", "table1", "small")
     assert build.results_dir(tmp_path) == (tmp_path / "small", "small")
+    _executed(tmp_path / "small" / "executed", "table2.ipynb.tmp", "small")
+    assert [p.name for p in build.executed(tmp_path / "small")] == ["table1.ipynb"]
 
 
 def test_item_files_by_name_or_prefix():
