@@ -46,4 +46,17 @@ def paired_ordering(frame: pd.DataFrame,          # records_frame rows: method, 
             "claim holds here": "-" if claim is None else {f"{reference} ahead": "yes", f"{reference} behind": "no: reversed"}.get(verdict, "undecided")}
 
 # %% auto #0
-__all__ = ['SCORE_COLUMNS', 'paired_ordering']
+__all__ = ['SCORE_COLUMNS', 'paired_ordering', 'ordering_note']
+
+# %% ../nbs/09_analysis.ipynb #b8f4d9c5
+def ordering_note(budget_steps: int,       # the fine-tuning budget: TT never reached counts as this many steps
+                  cell: str,               # what one cell is, e.g. "task set x map x seed"
+                  section: str,            # the paper's section whose claims these are, e.g. "6.1"
+                  tie: float = 0.1, reps: int = 2000, reference: str = "M3") -> str:
+    "The caption sentences that say how `paired_ordering` read a table (its arguments must be the ones the call used)."
+    return (f"{reference} against each method on the cells both ran ({cell}). mean advantage = mean over cells of "
+            f"{reference}'s lead (JP and final return in return points, TT in environment steps saved, a threshold not reached "
+            f"within {budget_steps:,} steps counted as {budget_steps:,}, which understates gaps involving ∞); ci = 95% percentile "
+            f"bootstrap over the cells ({reps:,} resamples, maps treated as draws from a population of tasks). Ties: |difference| "
+            f"< {tie} return points, equal TT. A claim of Section {section} holds when the interval lies above 0.")
+
