@@ -227,8 +227,9 @@ def layout(out: Path) -> dict:
     return {"scale": scale, "results": res, "library": list(titles), "items": shown}
 
 
-# The README's results section: these items, in this order, where present (tables first, then figures).
-HEADLINE = ("table1", "table1_orderings", "table2", "table2_orderings", "sanity", "mappo_budget", "mappo_3m_learning", "dataset_returns")
+# The README's results section: these items, in this order, where present (a table's Markdown, else the figure's PNG).
+HEADLINE = ("table1", "table1_orderings", "table2", "table2_orderings", "fig3_ablations", "fig4_representations", "gap_decomposition",
+            "sanity", "mappo_budget", "mappo_3m_learning", "dataset_returns")
 README_BEGIN, README_END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
