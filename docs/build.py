@@ -228,7 +228,7 @@ def layout(out: Path) -> dict:
 
 
 # The README's results section: these items, in this order, where present (a table's Markdown, else the figure's PNG).
-HEADLINE = ("table1", "table1_orderings", "table2", "table2_orderings", "fig3_ablations", "fig4_representations", "gap_decomposition",
+HEADLINE = ("table1", "table1_orderings", "table2", "table2_orderings", "tableE", "fig3_ablations", "fig4_representations", "gap_decomposition",
             "sanity", "mappo_budget", "mappo_3m_learning", "dataset_returns")
 README_BEGIN, README_END = "<!-- results:begin -->", "<!-- results:end -->"
 
