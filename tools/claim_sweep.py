@@ -1,0 +1,96 @@
+"""Run Figure 3's variants at a scale in several processes that share the work through claim folders.
+
+`make results/<scale>/executed/fig3_ablations.ipynb` runs its stages one after another in one process; on a machine
+with several cores and a run budget spread over sessions, start one of these per core instead, then run the notebook
+(it reuses every record and checkpoint these leave):
+
+    for c in 0 1; do taskset -c $c .venv/bin/python tools/claim_sweep.py --scale small --variants "no VQ" \
+        --claims /tmp/fig3_claims > fig3_c$c.log 2>&1 & done
+
+Tasks, in order: each variant's pre-training per seed, then its fine-tuning runs (a run waits for its seed's
+pre-training). A process takes a task by creating `<claims>/<task>` (os.mkdir is atomic), so two processes never do
+the same task; a task whose record or checkpoint is already current is skipped. Claims are not released when a process
+dies: use a fresh claims folder for each start (a task left half-done restarts then; the ledger writes records only
+when a run finishes).
+"""
+import argparse, dataclasses, os, sys, time
+from pathlib import Path
+
+from m3_nb.cmg import get_task_set
+from m3_nb.experiments import PaperSetup, RunSpec, m3_method, pretrain_config, pretrain_stage, repo_data_root, current_records
+from m3_nb.finetune import ablation_variant
+from m3_nb.ledger import register_method, sweep
+from m3_nb.m3 import load_checkpoint
+
+NAMES = {"M3": "M3", "no VQ": "M3-noVQ", "no task prompt": "M3-noPrompt", "no agent split": "M3-noSplit", "no AWAC": "M3-noAWAC"}
+
+
+def pretrained(setup: PaperSetup, task_set: str, seed: int) -> bool:
+    "Whether the checkpoint of (task set, seed) is complete (what `pretrain_stage` would reuse)."
+    cfg = pretrain_config(setup, task_set, seed)
+    ck = Path(cfg.checkpoint_dir) / "last.pt"
+    return ck.exists() and load_checkpoint(ck).get("step") == cfg.steps
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scale", default="small")
+    ap.add_argument("--out", default=None, help="results root (default results/<scale>)")
+    ap.add_argument("--variants", default="no VQ", help=f"comma-separated, of {', '.join(NAMES)}")
+    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--task-set", default="A")
+    ap.add_argument("--claims", required=True, help="claim folder shared by the processes of one start")
+    ap.add_argument("--pretrain-only", action="store_true", help="only the pre-training stages")
+    a = ap.parse_args(argv)
+    out = a.out or f"results/{a.scale}"
+    seeds = [int(s) for s in a.seeds.split(",")]
+    variants = [v.strip() for v in a.variants.split(",")]
+    bad = [v for v in variants if v not in NAMES]
+    if bad: sys.exit(f"--variants: {bad} are not variants; expected some of {list(NAMES)}")
+    base = PaperSetup(out, a.scale, data_root=str(repo_data_root()))
+    ts = get_task_set(a.task_set)
+    claims = Path(a.claims); claims.mkdir(parents=True, exist_ok=True)
+    setups, methods = {}, {}
+    for v in variants:
+        model, ft = ablation_variant(v, base.model, base.ft())
+        setups[v] = dataclasses.replace(base, model=model, finetune=ft)
+        methods[NAMES[v]] = dataclasses.replace(m3_method(setups[v]), name=NAMES[v])
+        register_method(methods[NAMES[v]])
+    tasks = []                     # ("pretrain", variant, seed, None) | ("run", variant, seed, map)
+    for v in variants:
+        pre = [] if v == "no AWAC" else [("pretrain", v, s, None) for s in seeds]   # no AWAC fine-tunes M3's checkpoint
+        runs = [] if a.pretrain_only else [("run", v, s, m) for s in seeds for m in ts.finetune]
+        tasks += pre[:2] + [t for t in runs if t[2] == seeds[0]] + pre[2:] + [t for t in runs if t[2] != seeds[0]]
+
+    def stage_setup(v): return setups["M3" if v == "no AWAC" and "M3" in setups else v]
+
+    def done(t):
+        kind, v, s, m = t
+        if kind == "pretrain": return pretrained(setups[v], a.task_set, s)
+        return bool(current_records([RunSpec(NAMES[v], a.task_set, m, s, a.scale)], base.runs_dir, methods))
+
+    while True:
+        left = [t for t in tasks if not done(t)]
+        if not left: print("all tasks done", flush=True); return
+        took = False
+        for t in left:
+            kind, v, s, m = t
+            if kind == "run" and v != "no AWAC" and not pretrained(setups[v], a.task_set, s): continue
+            name = "__".join(str(x) for x in (kind, NAMES[v], s, m))
+            try: os.mkdir(claims / name)
+            except FileExistsError: continue
+            t0 = time.time()
+            print(f"[{time.strftime('%H:%M:%S')}] {name}: start", flush=True)
+            if kind == "pretrain": pretrain_stage(setups[v], a.task_set, s)
+            else: sweep([RunSpec(NAMES[v], a.task_set, m, s, a.scale)], base.runs_dir, methods)
+            print(f"[{time.strftime('%H:%M:%S')}] {name}: done in {time.time() - t0:.0f} s", flush=True)
+            took = True
+            break
+        if not took:
+            if all(os.path.isdir(claims / "__".join(str(x) for x in (t[0], NAMES[t[1]], t[2], t[3]))) for t in left):
+                print("every task left is claimed by another process", flush=True); return
+            time.sleep(30)
+
+
+if __name__ == "__main__":
+    main()
