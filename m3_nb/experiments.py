@@ -19,9 +19,9 @@ from .ledger import (RunSpec, Method, METHODS, register_method, get_method, regi
                           expected_lineage, lineage_diff, lineage_note)
 
 # %% auto #0
-__all__ = ['TABLE1_METHOD_ORDER', 'PAPER_METHOD_TYPES', 'table1_frame', 'seeds_frame', 'iqm_frame', 'world_note',
-           'pretrain_config', 'pretrain_identity', 'pretrain_stage', 'm3_method', 'mappo_method', 'paper_specs',
-           'run_paper_sweep', 'plan_frame', 'main']
+__all__ = ['TABLE1_METHOD_ORDER', 'PAPER_METHOD_TYPES', 'VARIANT_NAMES', 'table1_frame', 'seeds_frame', 'iqm_frame', 'world_note',
+           'pretrain_config', 'pretrain_identity', 'pretrain_stage', 'm3_method', 'mappo_method', 'variant_setup',
+           'variant_method', 'paper_specs', 'run_paper_sweep', 'run_groups', 'plan_frame', 'main']
 
 # %% ../nbs/08_experiments.ipynb #f5993ab7
 TABLE1_METHOD_ORDER = ("MAPPO", "CARE", "MADT", "M3")   # the paper's row order; unknown methods follow
@@ -170,6 +170,21 @@ def mappo_method(setup: PaperSetup) -> Method:
 register_method_factory("M3", m3_method)
 register_method_factory("MAPPO", mappo_method)
 
+# %% ../nbs/08_experiments.ipynb #e7a25973
+VARIANT_NAMES = {"M3": "M3", "no VQ": "M3-noVQ", "no task prompt": "M3-noPrompt", "no agent split": "M3-noSplit",
+                 "no AWAC": "M3-noAWAC"}   # Figure 3's variants and their ledger method names
+
+def variant_setup(setup: PaperSetup, variant: str) -> PaperSetup:
+    "`setup` with the one change of ablation `variant` (a key of VARIANT_NAMES) applied to its model or fine-tuning config."
+    from m3_nb.finetune import ablation_variant
+    if variant not in VARIANT_NAMES: raise KeyError(f"unknown variant {variant!r}; known: {list(VARIANT_NAMES)}")
+    model, ft = ablation_variant(variant, setup.model, setup.ft())
+    return replace(setup, model=model, finetune=ft)
+
+def variant_method(setup: PaperSetup, variant: str) -> Method:
+    "The ledger method of ablation `variant` of M3, named as in Figure 3 (`VARIANT_NAMES`)."
+    return replace(m3_method(variant_setup(setup, variant)), name=VARIANT_NAMES[variant])
+
 # %% ../nbs/08_experiments.ipynb #acc87fb7
 def paper_specs(setup: PaperSetup, task_sets: Iterable[str] = ("A", "B"), methods: Iterable[str] = ("MAPPO", "M3"),
                 maps: Iterable[str] | None = None, seeds: int | None = None) -> list[RunSpec]:
@@ -181,15 +196,31 @@ def paper_specs(setup: PaperSetup, task_sets: Iterable[str] = ("A", "B"), method
             out += [RunSpec(m, ts, mp, s, setup.scale) for m in methods for s in range(n)]
     return out
 
-def run_paper_sweep(setup: PaperSetup, specs: list[RunSpec], methods: dict | None = None, log=print, **sweep_kw):
-    "Data, each method's shared stage (`Method.prepare`) and the run sweep for `specs`; returns (sweep frame, wall seconds per stage)."
+def run_paper_sweep(setup: PaperSetup, specs: list[RunSpec], methods: dict | None = None, log=print,
+                    processes: int | None = None,  # None: every stage here, one after another; n: groups in n worker processes (`run_groups`)
+                    after: dict | None = None,     # with processes: {method: method whose group of the same (set, seed) it waits for}
+                    opened: list | None = None,    # with processes: extended with every file opened here and in the workers
+                    **sweep_kw):                   # without processes: passed to `sweep` (backend, ray_address, ...)
+    "Data, each method's shared stage (`Method.prepare`) and the run sweep for `specs`; returns (sweep frame, seconds per stage)."
+    import pandas as pd
     methods = methods or build_methods(setup, (s.method for s in specs))
     for m in methods.values(): register_method(m)
     times = {}
     t0 = time.perf_counter()
     need = [m for s in specs if methods[s.method].offline
             for m in get_task_set(s.task_set).pretrain]      # never an unseen fine-tuning map's data (the leak guard)
-    data_stage(setup, need, log)
+    if processes is not None:
+        from m3_nb.finetune import record_opened_files
+        before = {s.run_id: st for s, _, st, _, _ in plan_sweep(specs, setup.runs_dir, methods, log=lambda m: None, dry_run=True)}
+        with record_opened_files() as here:                  # data first, here, so no two workers collect the same map
+            if need: data_stage(setup, need, log)
+        times["data"] = time.perf_counter() - t0
+        for k, v in run_groups(setup, specs, methods, processes, after, log, opened).items(): times[k] = times.get(k, 0.0) + v
+        if opened is not None: opened.extend(here)
+        rows = [{"run_id": s.run_id, "status": before[s.run_id], "action": "skipped" if before[s.run_id] == "done" else "ran"}
+                for s in specs]
+        return pd.DataFrame(rows), times
+    if need: data_stage(setup, need, log)
     times["data"] = time.perf_counter() - t0
     for name, m in methods.items():                   # shared stages (pre-training) before any run
         mine = [s for s in specs if s.method == name]
@@ -203,8 +234,74 @@ def run_paper_sweep(setup: PaperSetup, specs: list[RunSpec], methods: dict | Non
         mine = [s for s in specs if s.method == name]
         if mine: frames.append(sweep(mine, setup.runs_dir, methods, log=log, **sweep_kw))
         times[f"runs:{name}"] = time.perf_counter() - t0
-    import pandas as pd
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), times
+
+def _group_worker(arg_path: str):
+    "One worker process of `run_groups`: its (setup, specs, methods, result path) from a pickle; runs them and writes the files it opened and its stage times."
+    import pickle, torch
+    from m3_nb.finetune import record_opened_files
+    torch.set_num_threads(1)
+    with open(arg_path, "rb") as f: setup, group, methods, out = pickle.load(f)
+    log = lambda m: print(time.strftime("%H:%M:%S"), m, flush=True)
+    with record_opened_files() as opened:
+        _, times = run_paper_sweep(setup, group, methods, log=log)
+    write_json({"opened": sorted(set(opened)), "times": times}, out)
+
+def run_groups(setup: PaperSetup, specs: list[RunSpec], methods: dict, processes: int, after: dict | None = None,
+               log=print, opened: list | None = None) -> dict:
+    "Each (method, task set, seed) group of `specs` with runs to do — its shared stage (pre-training), then its runs — in a fresh worker process, `processes` at a time; a group of method m waits while group (after[m], same set, same seed) is queued or running. Returns stage seconds summed over workers (compute, not wall)."
+    import os, pickle, subprocess, sys
+    from tqdm.auto import tqdm
+    import m3_nb
+    if processes < 1: raise ValueError(f"run_groups needs processes >= 1; got {processes}")
+    for m in {s.method for s in specs}:          # a worker imports what it unpickles: nothing may live in __main__
+        main_fns = [f for f in ("run", "config", "prepare", "inputs") if getattr(getattr(getattr(methods[m], f, None), "func",
+                    getattr(methods[m], f, None)), "__module__", None) == "__main__"]
+        if main_fns: raise ValueError(f"method {m!r}: its {', '.join(main_fns)} function(s) are defined in __main__ (a notebook or "
+                                      "script), which a worker process cannot import; define them in a module, or run with processes=None")
+    groups = {}
+    for s in specs: groups.setdefault((s.method, s.task_set, s.seed), []).append(s)
+    queue = [(k, g) for k, g in groups.items() if len(current_records(g, setup.runs_dir, methods)) < len(g)]
+    log(f"[groups] {len(groups)} groups (method, task set, seed), {len(queue)} with runs to do, {processes} worker process(es)")
+    work = Path(setup.out_dir) / "checkpoints" / "sweep_logs"
+    work.mkdir(parents=True, exist_ok=True)
+    after = after or {}
+    waits_for = lambda key: (after[key[0]], *key[1:]) if key[0] in after else None
+    root = str(Path(m3_nb.__file__).resolve().parents[1])       # the workers import this m3_nb, whatever the installed one
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    def launch(key, group):
+        tag = "__".join(map(str, key))
+        arg, res, logf = work / f"{tag}.pkl", work / f"{tag}.json", work / f"{tag}.log"
+        res.unlink(missing_ok=True)
+        with open(arg, "wb") as f: pickle.dump((setup, group, {s.method: methods[s.method] for s in group}, str(res)), f)
+        with open(logf, "w") as lf:
+            p = subprocess.Popen([sys.executable, "-c", "import sys; from m3_nb.experiments import _group_worker; _group_worker(sys.argv[1])",
+                                  str(arg)], stdout=lf, stderr=subprocess.STDOUT, env=env)
+        log(f"[groups] {tag}: started (log {logf})")
+        return key, p, res, logf, time.perf_counter()
+    times, running = {}, []
+    bar = tqdm(total=len(queue), desc="groups", leave=False)
+    try:
+        while queue or running:
+            while len(running) < processes:
+                busy = {k for k, _ in queue} | {r[0] for r in running}
+                nxt = next((q for q in queue if waits_for(q[0]) not in busy), None)
+                if nxt is None: break
+                queue.remove(nxt); running.append(launch(*nxt))
+            time.sleep(0.5)
+            for item in [r for r in running if r[1].poll() is not None]:
+                key, p, res, logf, started = item
+                running.remove(item); bar.update()
+                if p.returncode:
+                    raise RuntimeError(f"group {key} failed (exit {p.returncode}); the end of its log {logf}:\n{logf.read_text()[-3000:]}")
+                got = json.loads(res.read_text())
+                if opened is not None: opened.extend(got["opened"])
+                for k, v in got["times"].items(): times[k] = times.get(k, 0.0) + v
+                log(f"[groups] {'__'.join(map(str, key))}: done in {time.perf_counter() - started:.0f} s")
+    finally:
+        for _, p, *_ in running: p.terminate()
+        bar.close()
+    return times
 
 def plan_frame(setup: PaperSetup, specs: list[RunSpec], methods: dict | None = None):
     "What a sweep of `specs` would do, without doing it: one row per run with its status (done: reused; missing, stale or corrupt: recomputed), why, and an estimate of its seconds (the mean wall time of the method's readable records in the ledger)."

@@ -12,10 +12,11 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['JP_TT_THRESHOLD', 'REFERENCE_SEED_OFFSET', 'PAPER_PPO_TRANSITIONS', 'ABLATIONS', 'awac_weights', 'awac_loss',
-           'offline_td_advantages', 'jump_start_return', 'time_to_threshold', 'format_jp', 'format_tt', 'format_jp_tt',
-           'iqm_with_ci', 'check_pretrained_fits', 'offline_episode_batch', 'awac_term', 'FinetuneConfig',
-           'load_offline_episodes', 'make_awac_loss', 'pymarl_layout', 'reference_episodes', 'record_opened_files',
+__all__ = ['JP_TT_THRESHOLD', 'PYMARL_KEYS', 'REFERENCE_SEED_OFFSET', 'PAPER_PPO_TRANSITIONS', 'ABLATIONS', 'awac_weights',
+           'awac_loss', 'offline_td_advantages', 'jump_start_return', 'time_to_threshold', 'format_jp', 'format_tt',
+           'format_jp_tt', 'iqm_with_ci', 'check_pretrained_fits', 'offline_episode_batch', 'awac_term',
+           'FinetuneConfig', 'load_offline_episodes', 'make_awac_loss', 'EpisodeAssembler', 'stack_episodes',
+           'AWACLoss', 'awac_buffer_note', 'pymarl_layout', 'reference_episodes', 'record_opened_files',
            'protocol_config', 'finetune', 'curve_result', 'train_from_scratch', 'published_ppo', 'ppo_protocol_note',
            'ablation_variant']
 
@@ -202,7 +203,8 @@ class FinetuneConfig:
     awac_coef: float = 1.0         # α, weight of the AWAC term beside the PPO loss
     awac_temperature: float = 1.0  # λ of exp(A/λ)
     awac_max_weight: float = 20.0  # w_max, the clip of the AWAC weights
-    awac_episodes: int = 8         # offline episodes per AWAC minibatch
+    awac_episodes: int = 8         # episodes per AWAC minibatch, drawn uniformly from the buffer (offline + online)
+    awac_online_episodes: int = 64 # the buffer also holds the run's latest this-many finished episodes (0: offline only)
     reference_episodes: int = 32   # unseen map (no offline data may be read): episodes of the pre-trained policy AWAC regresses on
     mappo: tuple = ()              # MAPPOConfig overrides as (field, value) pairs, e.g. (("rollout_len", 32),)
 
@@ -222,16 +224,122 @@ def make_awac_loss(data: dict,            # offline episodes of the fine-tuning 
                    context,               # the actor's context vector for the map (None / empty: no context)
                    cfg: FinetuneConfig, gamma: float, value_norm=None, seed: int = 0,
                    agent_reduction: str = "sum"):    # the PPO loss's own (MAPPOConfig.agent_reduction)
-    "MAPPO `extra_loss(actor, critic) -> (α·L_AWAC, metrics)` on random offline episodes of the map."
-    g = np.random.default_rng(seed)
-    E = len(data["obs"])
-    ctx = None if context is None or len(context) == 0 else context
-    def extra_loss(actor, critic):
-        idx = np.sort(g.choice(E, size=min(cfg.awac_episodes, E), replace=False))
-        loss = awac_term(actor, critic, offline_episode_batch(data, idx), ctx, cfg.awac_temperature,
-                         cfg.awac_max_weight, gamma, value_norm, agent_reduction)
-        return cfg.awac_coef * loss, {"awac": loss.item()}
-    return extra_loss
+    "MAPPO `extra_loss(actor, critic) -> (α·L_AWAC, metrics)` on episodes drawn from the map's offline data and the run's own latest episodes (`AWACLoss`)."
+    return AWACLoss(data, context, cfg, gamma, value_norm, seed, agent_reduction)
+
+# %% ../nbs/06_finetune.ipynb #13e74bcb
+import collections
+
+_PYMARL_FROM_ROLLOUT = (("obs", "obs"), ("state", "state"), ("avail", "avail_actions"), ("actions", "actions"),
+                        ("reward", "reward"), ("terminated", "terminated"))
+PYMARL_KEYS = ("obs", "state", "avail_actions", "actions", "reward", "terminated", "filled")
+
+class EpisodeAssembler:
+    "Whole finished episodes in the PyMARL layout (one dict of [L, ...] arrays each) from MAPPO rollouts, joined across rollout boundaries."
+    def __init__(self): self.pending = {}     # env -> list of chunks of its episode in progress (None: its start was not seen)
+
+    def add(self, ro: dict) -> list[dict]:
+        "The episodes that end in rollout `ro` (MAPPO's time-major dict: obs [T,B,N,D], done [T,B], ...), in order of their end step, then env."
+        done, trunc = ro["done"].numpy(), ro["truncated"].numpy()
+        starts = ro["reset"][..., 0].numpy()                      # True where the env's step begins an episode
+        arrays = {dst: ro[src].numpy() for src, dst in _PYMARL_FROM_ROLLOUT}
+        T, B = done.shape
+        out = []
+        for b in range(B):
+            t0 = 0
+            for t_end in [*np.flatnonzero(done[:, b]).tolist(), None]:
+                stop = T if t_end is None else t_end + 1
+                if stop <= t0: break
+                chunk = {k: v[t0:stop, b].copy() for k, v in arrays.items()}
+                parts = [chunk] if starts[t0, b] else (None if self.pending.get(b) is None else self.pending[b] + [chunk])
+                if t_end is None: self.pending[b] = parts
+                else:
+                    self.pending.pop(b, None)
+                    if parts is not None: out.append((t_end, b, self._episode(parts, bool(trunc[t_end, b]))))
+                t0 = stop
+        return [e for _, _, e in sorted(out, key=lambda x: x[:2])]
+
+    @staticmethod
+    def _episode(parts, truncated: bool) -> dict:
+        ep = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        L = len(ep["obs"])
+        ep["actions"] = ep["actions"].astype(np.int64)[..., None]
+        ep["reward"] = ep["reward"].astype(np.float32)[..., None]
+        ep["terminated"] = ep["terminated"].astype(np.int64)[..., None]
+        if truncated: ep["terminated"][-1] = 0
+        ep["avail_actions"] = ep["avail_actions"].astype(np.int64)
+        ep["filled"] = np.ones((L, 1), np.int64)
+        return ep
+
+    def state_dict(self) -> dict: return {"pending": {str(b): p for b, p in self.pending.items()}}
+    def load_state_dict(self, s: dict): self.pending = {int(b): p for b, p in s["pending"].items()}
+
+def stack_episodes(eps: list[dict]) -> dict:
+    "Episodes (dicts of [L_e, ...] arrays, PyMARL keys) as one PyMARL dict [E, max L, ...], zero after each episode's end."
+    if not eps: raise ValueError("stack_episodes needs at least one episode")
+    L = max(len(e["obs"]) for e in eps)
+    pad = lambda a: np.concatenate([a, np.zeros((L - len(a), *a.shape[1:]), a.dtype)]) if len(a) < L else a
+    return {k: np.stack([pad(np.asarray(e[k])) for e in eps]) for k in PYMARL_KEYS}
+
+# %% ../nbs/06_finetune.ipynb #3f25c067
+class AWACLoss:
+    "MAPPO `extra_loss`: α·L_AWAC on minibatches of whole episodes drawn uniformly from a buffer of the map's offline episodes and the run's latest `awac_online_episodes` finished ones (Nair et al. 2020: offline data and online experience in one replay buffer)."
+    def __init__(self, data: dict,             # offline episodes of the map (PyMARL layout [E, T, ...]); unseen map: reference episodes
+                 context,                      # the actor's context vector for the map (None / empty: no context)
+                 cfg: FinetuneConfig, gamma: float, value_norm=None, seed: int = 0,
+                 agent_reduction: str = "sum"):  # the PPO loss's own (MAPPOConfig.agent_reduction)
+        self.data, self.cfg, self.gamma, self.value_norm, self.agent_reduction = data, cfg, gamma, value_norm, agent_reduction
+        self.ctx = None if context is None or len(context) == 0 else context
+        self.E = len(data["obs"])
+        self.g = np.random.default_rng(seed)
+        self.online = collections.deque(maxlen=cfg.awac_online_episodes)
+        self.assembler = EpisodeAssembler()
+
+    def observe(self, ro: dict, trainer=None):
+        "MAPPO's hook: add the episodes that finished in rollout `ro` to the buffer (the oldest leave first)."
+        if not self.cfg.awac_online_episodes: return
+        if trainer is not None and len(trainer.c.maps) != 1:
+            raise ValueError(f"AWAC's buffer holds one map's episodes; this run trains on {list(trainer.c.maps)}")
+        self.online.extend(self.assembler.add(ro))
+
+    def draw(self) -> tuple[dict, int]:
+        "An `offline_episode_batch` of `awac_episodes` episodes drawn without replacement from offline + online, and how many are online."
+        total = self.E + len(self.online)
+        idx = np.sort(self.g.choice(total, size=min(self.cfg.awac_episodes, total), replace=False))
+        off, on = idx[idx < self.E], idx[idx >= self.E] - self.E
+        if not len(on): return offline_episode_batch(self.data, off), 0
+        eps = [{k: self.data[k][e] for k in PYMARL_KEYS} for e in off] + [self.online[i] for i in on]
+        return offline_episode_batch(stack_episodes(eps)), len(on)
+
+    def __call__(self, actor, critic):
+        batch, n_on = self.draw()
+        loss = awac_term(actor, critic, batch, self.ctx, self.cfg.awac_temperature, self.cfg.awac_max_weight, self.gamma,
+                         self.value_norm, self.agent_reduction)
+        n = batch["state"].shape[1]
+        return self.cfg.awac_coef * loss, {"awac": loss.item(), "awac_online_frac": n_on / n}
+
+    def state_dict(self) -> dict:
+        "The sampler and the buffer's online part (weights_only-safe: arrays as tagged tensors)."
+        from m3_nb.mappo_train import to_safe
+        return to_safe({"rng": self.g.bit_generator.state, "online": list(self.online), "assembler": self.assembler.state_dict()})
+
+    def load_state_dict(self, s: dict):
+        from m3_nb.mappo_train import from_safe
+        s = from_safe(s)
+        self.g.bit_generator.state = s["rng"]
+        self.online = collections.deque(s["online"], maxlen=self.cfg.awac_online_episodes)
+        self.assembler.load_state_dict(s["assembler"])
+
+# %% ../nbs/06_finetune.ipynb #62c8ffcd
+def awac_buffer_note(cfg: FinetuneConfig = FinetuneConfig()) -> str:
+    "The caption sentence saying what AWAC's term regresses on (`AWACLoss`), and how that deviates from Nair et al."
+    if not cfg.use_awac: return "No AWAC term. "
+    online = (f"and the run's latest {cfg.awac_online_episodes} finished episodes (Nair et al. keep every online transition; we keep "
+              f"the latest {cfg.awac_online_episodes} episodes for memory)" if cfg.awac_online_episodes else
+              "only (no online experience joins it; Nair et al. add every online transition)")
+    return (f"AWAC (weight {cfg.awac_coef:g}, temperature {cfg.awac_temperature:g}, weights clipped at {cfg.awac_max_weight:g}) regresses "
+            f"on {cfg.awac_episodes} episodes per minibatch drawn uniformly from one buffer: the map's offline episodes (an unseen map: "
+            f"{cfg.reference_episodes} episodes of the pre-trained policy) {online}. ")
 
 # %% ../nbs/06_finetune.ipynb #7d92ad8b
 def pymarl_layout(ep: dict) -> dict:
@@ -243,12 +351,12 @@ def pymarl_layout(ep: dict) -> dict:
 REFERENCE_SEED_OFFSET = 20_000_033   # reference rollouts use env seed seed + this (apart from training and evaluation seeds)
 
 def reference_episodes(model, map_name: str, n_episodes: int, env_fn=None, seed: int = 0, num_envs: int = 8) -> dict:
-    "Episodes of `model` (sampled actions) on `map_name` in the PyMARL layout, plus 'returns' and 'env_steps': AWAC's data on an unseen map."
+    "Episodes of `model` (sampled actions; any actor, M3's with its context for the map) on `map_name` in the PyMARL layout, plus 'returns' and 'env_steps': AWAC's data on an unseen map."
     from m3_nb.collect import actor_policy, collect_episodes
     from m3_nb.mappo_train import _default_env_fn
     env = (env_fn or _default_env_fn)(map_name, min(num_envs, n_episodes), seed + REFERENCE_SEED_OFFSET)
     n = int(env.get_env_info()["n_agents"])
-    ctx = model.task_context(map_name) if model.cfg.context_dim else None
+    ctx = model.task_context(map_name) if getattr(getattr(model, "cfg", None), "context_dim", 0) else None   # context-free actors: None
     was_training = model.training
     ep = collect_episodes(env, actor_policy(model.eval(), n, False, ctx, seed), n_episodes)
     model.train(was_training)
@@ -308,6 +416,7 @@ def finetune(model,                       # pre-trained M3Model (any actor with 
                        context_vectors=None if ctx is None else {map_name: ctx})
     out = curve_result(train(seed))
     out["awac_data"] = "none" if extra is None else ("pretrained_policy_rollouts" if ref is not None else "offline")
+    out["awac_online_episodes"] = cfg.awac_online_episodes if extra is not None else 0   # the buffer's online part (AWACLoss)
     if ref is not None: out |= {"reference_env_steps": ref["env_steps"], "reference_return": float(ref["returns"].mean())}
     return out
 
@@ -319,7 +428,9 @@ def curve_result(res) -> dict:
             "jp": jump_start_return(steps, rets), "tt": time_to_threshold(steps, rets),
             "env_steps": int(mt["env_steps"].iloc[-1]) if len(mt) else 0,
             "train_sps": float(mt["env_steps"].iloc[-1] / mt["time/wall_s"].iloc[-1]) if len(mt) else float("nan"),
-            "awac_loss": float(mt["extra/awac"].mean()) if "extra/awac" in mt else None}
+            "awac_loss": float(mt["extra/awac"].mean()) if "extra/awac" in mt else None,
+            # the share of the run's own episodes in AWAC's draws during the last update (AWACLoss's buffer)
+            "awac_online_frac_last": float(mt["extra/awac_online_frac"].iloc[-1]) if "extra/awac_online_frac" in mt else None}
 
 def train_from_scratch(map_name: str, b, seed: int = 0, env_fn=None, mappo: tuple = (), progress: bool = False) -> dict:
     "MAPPO from scratch on `map_name` under the same protocol and budget as `finetune` (Table 1's MAPPO row)."

@@ -406,6 +406,7 @@ def data_stage(setup: PaperSetup, maps: Iterable[str], log=print,
     "Collect the datasets of `maps` that are missing, unusable or stale (`m3_nb.collect.collect_all`); return the paths that exist."
     from m3_nb.collect import collect_all
     maps = list(dict.fromkeys(maps))
+    if not maps: return []                     # collect_all reads an empty list as "every map"
     collect_all(setup.scale, setup.data_dir, setup.data_seed, maps, setup.qualities, env_fn=setup.env_fn,
                 scripted=setup.scripted, log=log, deep=deep)
     return [p for m in maps for p in setup.data_paths(m)]

@@ -22,8 +22,8 @@ from .mappo import (MAPPOActor, MAPPOCritic, ValueNorm, active_agents, bootstrap
                          map_rows)
 
 # %% auto #0
-__all__ = ['MAPPO_PAPER_SETTINGS', 'TIME_COLUMNS', 'MatchEnv', 'MAPPOConfig', 'validate_config', 'paper_config', 'to_safe',
-           'from_safe', 'spec_of', 'spec_diff', 'env_get_state', 'env_set_state', 'evaluate', 'PolicyActor',
+__all__ = ['MAPPO_PAPER_SETTINGS', 'TIME_COLUMNS', 'MatchEnv', 'match_oracle', 'MAPPOConfig', 'validate_config', 'paper_config',
+           'to_safe', 'from_safe', 'spec_of', 'spec_diff', 'env_get_state', 'env_set_state', 'evaluate', 'PolicyActor',
            'TrainResult', 'MAPPOTrainer', 'rollout', 'advantages', 'available_cores', 'update_threads_default',
            'update', 'eval_env_seed', 'run_eval', 'state_dict', 'check_checkpoint', 'state_dict_header',
            'load_state_dict', 'save_checkpoint', 'load_checkpoint', 'load_actor', 'run', 'make_train']
@@ -101,6 +101,11 @@ class MatchEnv:
         "Restore a `snapshot()`."
         self.rng.bit_generator.state = s["rng"]
         for k in ("target", "alive", "t", "hits", "ret"): setattr(self, k, np.array(s[k]).copy())
+
+def match_oracle(obs, avail, reset):
+    "MatchEnv's perfect policy (each live agent picks 2 + its target; dead agents no-op): a behaviour policy for toy data, picklable for worker processes."
+    return torch.where(avail[..., 1:].any(-1), 2 + obs[..., :4].argmax(-1), 0)
+
 
 # %% ../nbs/02a_mappo_train.ipynb #229a28f1
 @dataclass(frozen=True)
@@ -620,7 +625,8 @@ def state_dict(self) -> dict:
             "rng": {"torch": torch.get_rng_state(), "numpy": to_safe(np.random.get_state()), "sampler": self.gen.get_state()},
             "envs": envs, "acting": {"obs": self.obs, "state": self.state, "avail": self.avail, "prev": self.prev,
                                      "reset": self.reset_flags, "h_actor": self.h_actor, "h_critic": self.h_critic},
-            "update": self.update_idx, "env_steps": self.env_steps, "metrics": self.rows, "evals": self.eval_rows}
+            "update": self.update_idx, "env_steps": self.env_steps, "metrics": self.rows, "evals": self.eval_rows,
+            **({"extra_loss": self.extra_loss.state_dict()} if hasattr(self.extra_loss, "state_dict") else {})}
 
 def check_checkpoint(self, ck: dict) -> None:
     "Raise a ValueError listing every difference between checkpoint `ck` and this run (config, interface, networks)."
@@ -650,6 +656,10 @@ def load_state_dict(self, ck: dict) -> None:
     self.update_idx, self.env_steps = ck["update"], ck["env_steps"]
     self.rows, self.eval_rows = list(ck["metrics"]), list(ck["evals"])
     self.last_eval = self.eval_rows[-1] if self.eval_rows else None
+    if hasattr(self.extra_loss, "load_state_dict"):                  # the extra loss's own state (AWAC's sampler and buffer)
+        if "extra_loss" not in ck: raise ValueError("checkpoint has no state of the run's extra loss (written without it); "
+                                                    "resuming would change its draws")
+        self.extra_loss.load_state_dict(ck["extra_loss"])
 
 for _f in (run_eval, state_dict, check_checkpoint, state_dict_header, load_state_dict): setattr(MAPPOTrainer, _f.__name__, _f)
 
@@ -699,6 +709,8 @@ def run(self, callback: Callable | None = None) -> TrainResult:
     while self.update_idx < c.num_updates:
         t0 = time.perf_counter()
         ro = self.rollout()                                                     # 1. rollout
+        observe = getattr(self.extra_loss, "observe", None)                     # an extra loss that keeps the run's own
+        if observe is not None: observe(ro, self)                               #    experience (AWAC's buffer) sees it here
         t1 = time.perf_counter()
         ad = self.advantages(ro)                                                # 2. advantages
         losses = self.update(ro, ad)                                            # 3. PPO update

@@ -11,18 +11,28 @@ Tasks, in order: each variant's pre-training per seed, then its fine-tuning runs
 pre-training). A process takes a task by creating `<claims>/<task>` (os.mkdir is atomic), so two processes never do
 the same task; a task whose record or checkpoint is already current is skipped. Claims are not released when a process
 dies: use a fresh claims folder for each start (a task left half-done restarts then; the ledger writes records only
-when a run finishes).
+when a run finishes). With `--stop-by HH:MM` (UTC) a process starts no fine-tuning run that would not finish by then
+(its estimate: the mean wall time of the method's records in the ledger, else none) and exits: on a machine that is
+handed back at a fixed time, cores are not spent on runs that would be cut.
 """
 import argparse, dataclasses, os, sys, time
 from pathlib import Path
 
 from m3_nb.cmg import get_task_set
-from m3_nb.experiments import PaperSetup, RunSpec, m3_method, pretrain_config, pretrain_stage, repo_data_root, current_records
-from m3_nb.finetune import ablation_variant
-from m3_nb.ledger import register_method, sweep
+from m3_nb.experiments import PaperSetup, RunSpec, pretrain_config, pretrain_stage, repo_data_root, current_records
+from m3_nb.ledger import register_method, scan_ledger, sweep
 from m3_nb.m3 import load_checkpoint
 
-NAMES = {"M3": "M3", "no VQ": "M3-noVQ", "no task prompt": "M3-noPrompt", "no agent split": "M3-noSplit", "no AWAC": "M3-noAWAC"}
+try:
+    from m3_nb.experiments import VARIANT_NAMES as NAMES, variant_setup, variant_method
+except ImportError:          # a library from before these existed (the `small` runs of commit 3a80465): the same construction
+    from m3_nb.experiments import m3_method
+    from m3_nb.finetune import ablation_variant
+    NAMES = {"M3": "M3", "no VQ": "M3-noVQ", "no task prompt": "M3-noPrompt", "no agent split": "M3-noSplit", "no AWAC": "M3-noAWAC"}
+    def variant_setup(setup, v):
+        model, ft = ablation_variant(v, setup.model, setup.ft())
+        return dataclasses.replace(setup, model=model, finetune=ft)
+    def variant_method(setup, v): return dataclasses.replace(m3_method(variant_setup(setup, v)), name=NAMES[v])
 
 
 def pretrained(setup: PaperSetup, task_set: str, seed: int) -> bool:
@@ -41,6 +51,7 @@ def main(argv=None):
     ap.add_argument("--task-set", default="A")
     ap.add_argument("--claims", required=True, help="claim folder shared by the processes of one start")
     ap.add_argument("--pretrain-only", action="store_true", help="only the pre-training stages")
+    ap.add_argument("--stop-by", default=None, help="HH:MM (UTC): start no fine-tuning run that would end after it")
     a = ap.parse_args(argv)
     out = a.out or f"results/{a.scale}"
     seeds = [int(s) for s in a.seeds.split(",")]
@@ -52,17 +63,21 @@ def main(argv=None):
     claims = Path(a.claims); claims.mkdir(parents=True, exist_ok=True)
     setups, methods = {}, {}
     for v in variants:
-        model, ft = ablation_variant(v, base.model, base.ft())
-        setups[v] = dataclasses.replace(base, model=model, finetune=ft)
-        methods[NAMES[v]] = dataclasses.replace(m3_method(setups[v]), name=NAMES[v])
+        setups[v], methods[NAMES[v]] = variant_setup(base, v), variant_method(base, v)
         register_method(methods[NAMES[v]])
+    deadline = None
+    if a.stop_by:
+        hh, mm = (int(x) for x in a.stop_by.split(":"))
+        now = time.gmtime(); deadline = time.time() - (now.tm_hour * 3600 + now.tm_min * 60 + now.tm_sec) + hh * 3600 + mm * 60
+        if deadline < time.time(): deadline += 86400                   # a time past today's: tomorrow's
+    walls = {}
+    for r in scan_ledger(base.runs_dir, a.scale)[0]: walls.setdefault(r["method"], []).append(r["wall_time_s"])
+    est = {NAMES[v]: (sum(walls[NAMES[v]]) / len(walls[NAMES[v]]) if walls.get(NAMES[v]) else 0.0) for v in variants}
     tasks = []                     # ("pretrain", variant, seed, None) | ("run", variant, seed, map)
     for v in variants:
         pre = [] if v == "no AWAC" else [("pretrain", v, s, None) for s in seeds]   # no AWAC fine-tunes M3's checkpoint
         runs = [] if a.pretrain_only else [("run", v, s, m) for s in seeds for m in ts.finetune]
         tasks += pre[:2] + [t for t in runs if t[2] == seeds[0]] + pre[2:] + [t for t in runs if t[2] != seeds[0]]
-
-    def stage_setup(v): return setups["M3" if v == "no AWAC" and "M3" in setups else v]
 
     def done(t):
         kind, v, s, m = t
@@ -76,6 +91,10 @@ def main(argv=None):
         for t in left:
             kind, v, s, m = t
             if kind == "run" and v != "no AWAC" and not pretrained(setups[v], a.task_set, s): continue
+            if kind == "run" and deadline is not None and time.time() + est[NAMES[v]] > deadline:
+                print(f"[{time.strftime('%H:%M:%S')}] {NAMES[v]} runs take ~{est[NAMES[v]]:.0f} s: none would end by "
+                      f"{a.stop_by} UTC; stopping", flush=True)
+                return
             name = "__".join(str(x) for x in (kind, NAMES[v], s, m))
             try: os.mkdir(claims / name)
             except FileExistsError: continue
