@@ -4,7 +4,7 @@
 
 # %% ../nbs/06a_ledger.ipynb #ff4eb294
 from __future__ import annotations
-import datetime, hashlib, json, math, os, time
+import datetime, hashlib, json, math, os, shutil, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -17,9 +17,9 @@ from .finetune import JP_TT_THRESHOLD, jump_start_return, time_to_threshold
 __all__ = ['METHODS', 'METHOD_FACTORIES', 'RECORD_SCHEMA', 'RunSpec', 'Method', 'register_method', 'get_method',
            'register_method_factory', 'build_methods', 'CorruptRecordError', 'config_hash', 'expected_config',
            'record_checksum', 'expected_lineage', 'lineage_diff', 'make_record', 'validate_record', 'write_record',
-           'read_record', 'scan_ledger', 'run_status', 'plan_sweep', 'sweep', 'records_frame', 'current_records',
-           'evaluation_note', 'lineage_note', 'estimate_stage_times', 'repo_data_root', 'PaperSetup', 'data_stage',
-           'awac_data', 'stage_identity', 'stage_checkpoint', 'offline_stage', 'torch_threads']
+           'read_record', 'scan_ledger', 'run_status', 'run_partial_dir', 'plan_sweep', 'sweep', 'records_frame',
+           'current_records', 'evaluation_note', 'lineage_note', 'estimate_stage_times', 'repo_data_root', 'PaperSetup',
+           'data_stage', 'awac_data', 'stage_identity', 'stage_checkpoint', 'offline_stage', 'torch_threads']
 
 # %% ../nbs/06a_ledger.ipynb #af0e392a
 @dataclass(frozen=True)
@@ -234,10 +234,20 @@ def _share_cores(processes: int):
     from m3_nb.mappo_train import available_cores
     os.environ["OMP_NUM_THREADS"] = str(max(1, available_cores() // processes))
 
-def _execute(run_fn, spec: RunSpec):
-    "Run one spec and time it (the unit of work sent to processes and Ray tasks)."
+def run_partial_dir(runs_dir, spec: RunSpec, config: dict, lineage: dict | None) -> Path:
+    "Where a local run of `spec` keeps its in-progress checkpoints (`mappo_train.resumable_runs`): `<runs>/.partial/<set>/<stem>-<hash of config and lineage>`, so a folder of other code or config is never continued."
+    h = hashlib.sha256(_canonical({"config": config, "lineage": lineage or {}}).encode()).hexdigest()[:12]
+    return Path(runs_dir) / ".partial" / spec.task_set / f"{spec.path(runs_dir).stem}-{h}"
+
+def _execute(run_fn, spec: RunSpec, partial=None, every_s: float = 120.0):
+    "Run one spec and time it (the unit of work sent to processes and Ray tasks); with `partial`, inside `resumable_runs(partial, every_s)`."
     t0 = time.perf_counter()
-    result = run_fn(spec)
+    if partial is None: return run_fn(spec), time.perf_counter() - t0
+    from m3_nb.mappo_train import resumable_runs
+    for old in Path(partial).parent.glob(Path(partial).name.rsplit("-", 1)[0] + "-*"):   # the same run under other code/config
+        if old != Path(partial): shutil.rmtree(old, ignore_errors=True)
+    with resumable_runs(partial, every_s) as resumed: result = run_fn(spec)
+    if resumed: result = {**result, "resumed_after_stop": [u for _, u in resumed]}   # wall_time_s is then the last part's
     return result, time.perf_counter() - t0
 
 def plan_sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None, log=print,
@@ -263,6 +273,7 @@ def sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None,
           mp_context: str = "spawn",       # local processes: 'spawn' (safe with JAX/torch threads) or 'fork'
           ray_address: str | None = None,  # ray: cluster address; None starts a local Ray instance
           ray_num_cpus: float = 1,         # ray: CPUs reserved per run
+          checkpoint_every_s: float | None = 120.0,   # local: each run checkpoints this often under <runs>/.partial/ (None: off)
           log=print):
     "Run every spec without a valid, current record in `runs_dir`, writing each record as its run finishes."
     import pandas as pd
@@ -273,17 +284,20 @@ def sweep(specs: Iterable[RunSpec], runs_dir, methods: dict | None = None,
     rows = {s.run_id: {"run_id": s.run_id, "status": st, "action": "skipped" if st == "done" else "pending", "wall_time_s": None}
             for s, c, st, _, _ in plan}
     log(f"[sweep] {len(plan)} runs: {len(plan) - len(todo)} done, {len(todo)} to run ({backend}, processes={processes})")
+    part = lambda s, c: (run_partial_dir(runs_dir, s, c, lineages[s.run_id]) if backend == "local" and checkpoint_every_s is not None
+                         else None)
     def finish(spec, cfg, result, wall):
         write_record(make_record(spec, result, cfg, wall, lineage=lineages[spec.run_id]), runs_dir)
+        if part(spec, cfg) is not None: shutil.rmtree(part(spec, cfg), ignore_errors=True)   # the record replaces it
         rows[spec.run_id].update(action="ran", wall_time_s=round(wall, 2))
         log(f"[sweep] {spec.run_id} finished in {wall:.1f} s")
     if backend == "local" and processes <= 1:
-        for spec, cfg in todo: finish(spec, cfg, *_execute(methods[spec.method].run, spec))
+        for spec, cfg in todo: finish(spec, cfg, *_execute(methods[spec.method].run, spec, part(spec, cfg), checkpoint_every_s or 0))
     elif backend == "local":
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
         with ProcessPoolExecutor(processes, mp_context=mp.get_context(mp_context), initializer=_share_cores, initargs=(processes,)) as ex:
-            futs = {ex.submit(_execute, methods[s.method].run, s): (s, c) for s, c in todo}
+            futs = {ex.submit(_execute, methods[s.method].run, s, part(s, c), checkpoint_every_s or 0): (s, c) for s, c in todo}
             for f in as_completed(futs): finish(*futs[f], *f.result())
     elif backend == "ray":
         try: import ray

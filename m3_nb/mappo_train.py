@@ -26,7 +26,8 @@ __all__ = ['MAPPO_PAPER_SETTINGS', 'TIME_COLUMNS', 'MatchEnv', 'match_oracle', '
            'to_safe', 'from_safe', 'spec_of', 'spec_diff', 'env_get_state', 'env_set_state', 'evaluate', 'PolicyActor',
            'TrainResult', 'MAPPOTrainer', 'rollout', 'advantages', 'available_cores', 'update_threads_default',
            'update', 'eval_env_seed', 'run_eval', 'state_dict', 'check_checkpoint', 'state_dict_header',
-           'load_state_dict', 'save_checkpoint', 'load_checkpoint', 'load_actor', 'run', 'make_train']
+           'load_state_dict', 'save_checkpoint', 'load_checkpoint', 'load_actor', 'run', 'make_train', 'resumable_runs',
+           'run_key']
 
 # %% ../nbs/02a_mappo_train.ipynb #27742518
 class MatchEnv:
@@ -391,6 +392,7 @@ class MAPPOTrainer:
         self.h_actor, self.h_critic = self.actor.initial_state(B * N), self.critic.initial_state(B * N)
         self.update_idx, self.env_steps, self.rows, self.eval_rows, self.last_eval = 0, 0, [], [], None
         self._eval_envs = {}
+        self.autosave = None          # (path, every_s) inside `resumable_runs`: checkpoint by wall time
 
     def _contexts(self, vectors):
         c = self.c
@@ -704,7 +706,7 @@ def run(self, callback: Callable | None = None) -> TrainResult:
     if c.progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=c.num_updates, initial=self.update_idx, desc=f"{'+'.join(c.maps)}__mappo__{self.seed}", leave=False)
-    t_start = time.perf_counter()
+    t_start = last_save = time.perf_counter()
     if c.eval_every and self.update_idx == 0 and not self.eval_rows: self.run_eval()      # performance before training (JP)
     while self.update_idx < c.num_updates:
         t0 = time.perf_counter()
@@ -725,6 +727,8 @@ def run(self, callback: Callable | None = None) -> TrainResult:
         self.rows.append(row)
         if c.checkpoint_path and (self.update_idx % c.checkpoint_every == 0 or self.update_idx == c.num_updates):
             save_checkpoint(self, c.checkpoint_path)
+        if self.autosave and self.update_idx < c.num_updates and time.perf_counter() - last_save >= self.autosave[1]:
+            save_checkpoint(self, self.autosave[0]); last_save = time.perf_counter()       # `resumable_runs`
         if writer:
             for k, v in row.items():
                 if k not in ("update", "env_steps") and isinstance(v, float) and math.isfinite(v): writer.add_scalar(k, v, self.env_steps)
@@ -760,5 +764,42 @@ def make_train(config: MAPPOConfig,
         "One MAPPO run with `seed`; continue from checkpoint `resume_from` if given."
         tr = MAPPOTrainer(config, seed, actor, critic, extra_loss, value_norm, eval_fn, env_fn, context_vectors)
         if resume_from is not None: tr.load_state_dict(load_checkpoint(resume_from))
+        elif _AUTOSAVE and not config.checkpoint_path: _auto_resume(tr, *_AUTOSAVE[-1])
         return tr.run(callback)
     return train
+
+# %% ../nbs/02a_mappo_train.ipynb #8a59fec4
+import contextlib, hashlib, json
+_AUTOSAVE: list = []        # (folder, every_s, resumed) of the innermost `resumable_runs`
+
+@contextlib.contextmanager
+def resumable_runs(folder: str | os.PathLike, every_s: float = 120.0):
+    "Inside the block each `train(seed)` of `make_train` checkpoints every `every_s` wall seconds to `folder/trainer-<run_key>.pt` and continues from that file when called again after being stopped; yields the list of (file, update) continued from."
+    folder, resumed = Path(folder), []
+    folder.mkdir(parents=True, exist_ok=True)
+    _AUTOSAVE.append((folder, float(every_s), resumed))
+    try: yield resumed
+    finally: _AUTOSAVE.pop()
+
+def run_key(trainer: MAPPOTrainer) -> str:
+    "A run's identity for resumption: checkpoint header, starting weights of actor and critic, kind of extra loss (16 hex digits)."
+    h = hashlib.sha256(json.dumps(trainer.state_dict_header(), sort_keys=True, default=str).encode())
+    for net in (trainer.actor, trainer.critic):
+        for k, v in sorted(net.state_dict().items()):
+            h.update(k.encode()); h.update(v.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    h.update(type(trainer.extra_loss).__qualname__.encode())
+    return h.hexdigest()[:16]
+
+def _auto_resume(tr: MAPPOTrainer, folder: Path, every_s: float, resumed: list):
+    "Point `tr` at its file in `folder` and continue from it if it exists (a file that cannot be used: warn, start afresh)."
+    path = folder / f"trainer-{run_key(tr)}.pt"
+    tr.autosave = (path, every_s)
+    if not path.exists(): return
+    try: ck = load_checkpoint(path)
+    except Exception as e:
+        warnings.warn(f"{path} cannot be read ({type(e).__name__}: {e}); the run starts afresh"); return
+    try: tr.check_checkpoint(dict(ck, config={k: v for k, v in ck["config"].items() if k not in _RESUMABLE_FIELDS}))
+    except (ValueError, KeyError) as e:
+        warnings.warn(f"{path} does not fit this run ({e}); the run starts afresh"); return
+    tr.load_state_dict(ck)
+    resumed.append((path.name, tr.update_idx))
