@@ -253,7 +253,13 @@ class CausalTransformerEncoder(nn.Module):
         "Per-step outputs [B, K, hidden]; step j attends to steps <= j only."
         return self.tokens_from_steps(self.step_embed(obs, prev_actions), valid)
     def from_steps(self, e, valid):
-        return self.out(self.tokens_from_steps(e, valid)[..., -1, :])
+        "The last step's output [B, d_out]: `out(tokens_from_steps(e, valid)[:, -1])`, with the last layer computed for that step only."
+        x = e * valid.unsqueeze(-1).to(e.dtype) + self.embed.bias + self.pos
+        *first, last = self.body.layers
+        for layer in first: x = layer(x, src_mask=self.causal, is_causal=True)
+        q = x[..., -1:, :]                       # the last step attends to every step of its window (causal: all of them)
+        y = last.norm1(q + last.dropout1(last.self_attn(q, x, x, need_weights=False)[0]))    # post-LayerNorm, as the layer
+        return self.out(last.norm2(y + last._ff_block(y))[..., 0, :])
     def forward(self, obs, prev_actions, valid):
         return self.from_steps(self.step_embed(obs, prev_actions), valid)
 
