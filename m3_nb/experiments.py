@@ -254,9 +254,11 @@ def run_groups(setup: PaperSetup, specs: list[RunSpec], methods: dict, processes
     from tqdm.auto import tqdm
     import m3_nb
     if processes < 1: raise ValueError(f"run_groups needs processes >= 1; got {processes}")
+    def in_main(fn):                              # through functools.partial, as Method.code_modules
+        while hasattr(fn, "func"): fn = fn.func
+        return getattr(fn, "__module__", None) == "__main__"
     for m in {s.method for s in specs}:          # a worker imports what it unpickles: nothing may live in __main__
-        main_fns = [f for f in ("run", "config", "prepare", "inputs") if getattr(getattr(getattr(methods[m], f, None), "func",
-                    getattr(methods[m], f, None)), "__module__", None) == "__main__"]
+        main_fns = [f for f in ("run", "config", "prepare", "inputs") if in_main(getattr(methods[m], f, None))]
         if main_fns: raise ValueError(f"method {m!r}: its {', '.join(main_fns)} function(s) are defined in __main__ (a notebook or "
                                       "script), which a worker process cannot import; define them in a module, or run with processes=None")
     groups = {}
