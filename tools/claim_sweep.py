@@ -70,9 +70,11 @@ def main(argv=None):
         hh, mm = (int(x) for x in a.stop_by.split(":"))
         now = time.gmtime(); deadline = time.time() - (now.tm_hour * 3600 + now.tm_min * 60 + now.tm_sec) + hh * 3600 + mm * 60
         if deadline < time.time(): deadline += 86400                   # a time past today's: tomorrow's
-    walls = {}
-    for r in scan_ledger(base.runs_dir, a.scale)[0]: walls.setdefault(r["method"], []).append(r["wall_time_s"])
-    est = {NAMES[v]: (sum(walls[NAMES[v]]) / len(walls[NAMES[v]]) if walls.get(NAMES[v]) else 0.0) for v in variants}
+    def estimates():
+        "Mean wall time of each variant's records in the ledger now (0 when it has none)."
+        walls = {}
+        for r in scan_ledger(base.runs_dir, a.scale)[0]: walls.setdefault(r["method"], []).append(r["wall_time_s"])
+        return {NAMES[v]: (sum(walls[NAMES[v]]) / len(walls[NAMES[v]]) if walls.get(NAMES[v]) else 0.0) for v in variants}
     tasks = []                     # ("pretrain", variant, seed, None) | ("run", variant, seed, map)
     for v in variants:
         pre = [] if v == "no AWAC" else [("pretrain", v, s, None) for s in seeds]   # no AWAC fine-tunes M3's checkpoint
@@ -86,16 +88,18 @@ def main(argv=None):
 
     while True:
         left = [t for t in tasks if not done(t)]
+        est = estimates() if deadline is not None else {}
         if not left: print("all tasks done", flush=True); return
         took = False
         for t in left:
             kind, v, s, m = t
             if kind == "run" and v != "no AWAC" and not pretrained(setups[v], a.task_set, s): continue
+            name = "__".join(str(x) for x in (kind, NAMES[v], s, m))
+            if (claims / name).is_dir(): continue                          # another process has it
             if kind == "run" and deadline is not None and time.time() + est[NAMES[v]] > deadline:
                 print(f"[{time.strftime('%H:%M:%S')}] {NAMES[v]} runs take ~{est[NAMES[v]]:.0f} s: none would end by "
                       f"{a.stop_by} UTC; stopping", flush=True)
                 return
-            name = "__".join(str(x) for x in (kind, NAMES[v], s, m))
             try: os.mkdir(claims / name)
             except FileExistsError: continue
             t0 = time.time()
