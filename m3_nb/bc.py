@@ -18,7 +18,7 @@ from .io import atomic_path
 from .mappo import MAPPOActor, ValueNorm
 from .mappo_train import MAPPOConfig, spec_of, spec_diff, make_train, _default_env_fn
 from .pretrain import supervised_action_loss, sample_batch, episode_split, stack_windows
-from .finetune import FinetuneConfig, protocol_config, make_awac_loss, curve_result, load_offline_episodes, reference_episodes
+from .finetune import FinetuneConfig, protocol_config, awac_setup, curve_result, load_offline_episodes
 from .ledger import (RunSpec, Method, PaperSetup, register_method_factory, torch_threads, awac_data, stage_identity,
                           stage_checkpoint, offline_stage, _canonical)
 
@@ -134,16 +134,9 @@ def finetune_actor(actor, map_name: str, b,        # the pre-trained actor, the 
     info = env_fn(map_name, 1, seed).get_env_info()           # refuse a misfit before any compilation
     check_actor_fits(actor, map_name, info["obs_shape"], info["n_actions"])
     mcfg = protocol_config(map_name, b, cfg.mappo)
-    vn, extra, ref = ValueNorm(), None, None
-    if cfg.use_awac and cfg.awac_coef > 0:
-        if offline is None:                              # unseen map: the pre-trained actor's own episodes, before any update
-            ref = reference_episodes(actor, map_name, cfg.reference_episodes, env_fn, seed, b.num_envs)
-            offline = {k: v for k, v in ref.items() if k not in ("returns", "env_steps")}
-        extra = make_awac_loss(offline, None, cfg, mcfg.gamma, vn if mcfg.value_norm else None, seed, mcfg.agent_reduction)
-    out = curve_result(make_train(mcfg, actor=actor, extra_loss=extra, value_norm=vn, env_fn=env_fn)(seed))
-    out["awac_data"] = "none" if extra is None else ("pretrained_policy_rollouts" if ref is not None else "offline")
-    if ref is not None: out |= {"reference_env_steps": ref["env_steps"], "reference_return": float(ref["returns"].mean())}
-    return out
+    vn = ValueNorm()
+    extra, awac_report = awac_setup(actor, map_name, b, seed, offline, cfg, mcfg, vn, None, env_fn)   # as M3's `finetune`
+    return curve_result(make_train(mcfg, actor=actor, extra_loss=extra, value_norm=vn, env_fn=env_fn)(seed)) | awac_report
 
 # %% ../nbs/07c_bc.ipynb #70cef5b6
 def bc_config(setup: PaperSetup, task_set: str, seed: int) -> BCConfig:

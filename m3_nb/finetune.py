@@ -17,8 +17,8 @@ __all__ = ['JP_TT_THRESHOLD', 'PYMARL_KEYS', 'REFERENCE_SEED_OFFSET', 'PAPER_PPO
            'format_jp_tt', 'iqm_with_ci', 'check_pretrained_fits', 'offline_episode_batch', 'awac_term',
            'FinetuneConfig', 'load_offline_episodes', 'make_awac_loss', 'EpisodeAssembler', 'stack_episodes',
            'AWACLoss', 'awac_buffer_note', 'pymarl_layout', 'reference_episodes', 'record_opened_files',
-           'protocol_config', 'finetune', 'curve_result', 'train_from_scratch', 'published_ppo', 'ppo_protocol_note',
-           'ablation_variant']
+           'protocol_config', 'awac_setup', 'finetune', 'curve_result', 'train_from_scratch', 'published_ppo',
+           'ppo_protocol_note', 'ablation_variant']
 
 # %% ../nbs/06_finetune.ipynb #5a0c7957
 def awac_weights(adv_t: torch.Tensor,       # advantages A(s_t, a_t) of the offline actions, any shape
@@ -388,6 +388,20 @@ def protocol_config(map_name: str, b,           # the map and its m3_nb.scales.B
                                  eval_every=b.eval_every, eval_episodes=b.eval_episodes, progress=progress, **kw),
                           **published_ppo(map_name, b), **dict(mappo)})
 
+def awac_setup(actor, map_name: str, b, seed: int, offline: dict | None, cfg: FinetuneConfig, mcfg, value_norm,
+               context=None, env_fn=None) -> tuple:
+    "(AWAC's extra loss or None, the fields the run reports about it) for fine-tuning `actor` on `map_name`; `offline` None: the map is unseen, the buffer starts with `reference_episodes` of `actor` (collected here, before any update)."
+    extra, ref = None, None
+    if cfg.use_awac and cfg.awac_coef > 0:
+        if offline is None:
+            ref = reference_episodes(actor, map_name, cfg.reference_episodes, env_fn, seed, b.num_envs)
+            offline = {k: v for k, v in ref.items() if k not in ("returns", "env_steps")}
+        extra = make_awac_loss(offline, context, cfg, mcfg.gamma, value_norm if mcfg.value_norm else None, seed, mcfg.agent_reduction)
+    report = {"awac_data": "none" if extra is None else ("pretrained_policy_rollouts" if ref is not None else "offline"),
+              "awac_online_episodes": cfg.awac_online_episodes if extra is not None else 0}   # the buffer's online part (AWACLoss)
+    if ref is not None: report |= {"reference_env_steps": ref["env_steps"], "reference_return": float(ref["returns"].mean())}
+    return extra, report
+
 def finetune(model,                       # pre-trained M3Model (any actor with .cfg works for the checks)
              map_name: str,               # the map to fine-tune on (seen: few-shot; unseen: zero-shot)
              b,                           # a m3_nb.scales.Budget (finetune_steps, eval_every, eval_episodes, num_envs)
@@ -406,19 +420,10 @@ def finetune(model,                       # pre-trained M3Model (any actor with 
     ctx = model.task_context(map_name) if model.cfg.context_dim else None
     mcfg = protocol_config(map_name, b, cfg.mappo, progress, context="none" if ctx is None else "custom")
     vn = ValueNorm()
-    extra, ref = None, None
-    if cfg.use_awac and cfg.awac_coef > 0:
-        if offline is None:                              # unseen map: the pre-trained policy's own episodes, before any update
-            ref = reference_episodes(model, map_name, cfg.reference_episodes, env_fn, seed, b.num_envs)
-            offline = {k: v for k, v in ref.items() if k not in ("returns", "env_steps")}
-        extra = make_awac_loss(offline, ctx, cfg, mcfg.gamma, vn if mcfg.value_norm else None, seed, mcfg.agent_reduction)
+    extra, awac_report = awac_setup(model, map_name, b, seed, offline, cfg, mcfg, vn, ctx, env_fn)
     train = make_train(mcfg, actor=model, extra_loss=extra, value_norm=vn, env_fn=env_fn,
                        context_vectors=None if ctx is None else {map_name: ctx})
-    out = curve_result(train(seed))
-    out["awac_data"] = "none" if extra is None else ("pretrained_policy_rollouts" if ref is not None else "offline")
-    out["awac_online_episodes"] = cfg.awac_online_episodes if extra is not None else 0   # the buffer's online part (AWACLoss)
-    if ref is not None: out |= {"reference_env_steps": ref["env_steps"], "reference_return": float(ref["returns"].mean())}
-    return out
+    return curve_result(train(seed)) | awac_report
 
 def curve_result(res) -> dict:
     "The evaluation curve of a MAPPO TrainResult as a run result: steps, returns, win rates, JP, TT, throughput."
