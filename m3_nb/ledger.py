@@ -17,9 +17,10 @@ from .finetune import JP_TT_THRESHOLD, jump_start_return, time_to_threshold
 __all__ = ['METHODS', 'METHOD_FACTORIES', 'RECORD_SCHEMA', 'RunSpec', 'Method', 'register_method', 'get_method',
            'register_method_factory', 'build_methods', 'CorruptRecordError', 'config_hash', 'expected_config',
            'record_checksum', 'expected_lineage', 'lineage_diff', 'make_record', 'validate_record', 'write_record',
-           'read_record', 'scan_ledger', 'run_status', 'run_partial_dir', 'plan_sweep', 'sweep', 'records_frame',
-           'current_records', 'evaluation_note', 'lineage_note', 'estimate_stage_times', 'repo_data_root', 'PaperSetup',
-           'data_stage', 'awac_data', 'stage_identity', 'stage_checkpoint', 'offline_stage', 'torch_threads']
+           'read_record', 'scan_ledger', 'ledger_cost', 'run_status', 'run_partial_dir', 'plan_sweep', 'sweep',
+           'records_frame', 'current_records', 'evaluation_note', 'lineage_note', 'estimate_stage_times',
+           'repo_data_root', 'PaperSetup', 'data_stage', 'awac_data', 'stage_identity', 'stage_checkpoint',
+           'offline_stage', 'torch_threads']
 
 # %% ../nbs/06a_ledger.ipynb #af0e392a
 @dataclass(frozen=True)
@@ -214,6 +215,23 @@ def scan_ledger(runs_dir, scale: str | None = None):
         except CorruptRecordError as e: corrupt.append((p, str(e))); continue
         if scale is None or rec["scale"] == scale: good.append(rec)
     return good, corrupt
+
+def ledger_cost(runs_dir, scale: str | None = None):
+    "Per valid record under `runs_dir`: run_id, method, task_set, its own `wall_time_s`, and `changed`: the modules of its lineage whose code is not the current code ('' if none; config and inputs are not checked here: `run_status` does). What rerunning the records of other code costs, by the wall times they took."
+    import pandas as pd
+    ids, rows = {}, []
+    def current(m):
+        if m not in ids:
+            try: ids[m] = code_identity(m)
+            except (ImportError, OSError, ValueError): ids[m] = "absent"     # a module the library no longer has
+        return ids[m]
+    for r in scan_ledger(runs_dir, scale)[0]:
+        code = (r.get("lineage") or {}).get("code")
+        changed = ("(no lineage: schema m3_nb.run/1)" if code is None else
+                   ", ".join(m for m, v in sorted(code.items()) if m.startswith("m3_nb.") and current(m) != v))
+        rows.append({"run_id": r["run_id"], "method": r["method"], "task_set": r["task_set"],
+                     "wall_time_s": float(r["wall_time_s"]), "changed": changed})
+    return pd.DataFrame(rows, columns=["run_id", "method", "task_set", "wall_time_s", "changed"])
 
 def run_status(spec: RunSpec, expected_hash: str, runs_dir,
                lineage: dict | None = None) -> tuple[str, str]:   # the expected lineage; None: not checked

@@ -4,7 +4,11 @@ An item is *reused* when make finds its executed notebook up to date (make decid
 `make paper` follows), *missing* when it was never run at this scale, and *stale* when one of its inputs (its notebook,
 a module of m3_nb/, a data file of the scale) is newer than its executed notebook; the newest such inputs are named.
 The estimate is the previous run's duration (papermill records it in the executed notebook). For table1 the run
-ledger is planned too (`m3_nb.experiments.main(["--plan", ...])`): which runs are done, stale (and why) or missing."""
+ledger is planned too (`m3_nb.experiments.main(["--plan", ...])`): which runs are done, stale (and why) or missing.
+An item's duration says little when it reused its runs' records, so the whole ledger of the scale is costed as well
+(`m3_nb.ledger.ledger_cost`): how many records the current code would not reuse, and the core-seconds they took.
+That line counts code changes only (a changed configuration or input also makes a record stale: the table1 plan
+below checks those for table1's runs)."""
 import argparse, json, os, subprocess, sys
 from pathlib import Path
 
@@ -20,6 +24,24 @@ def item_plan(item: str, out: Path, inputs: list, up_to_date: set) -> dict:
     why = ("newer inputs: " + ", ".join(map(str, newer[:4])) + (f" (+{len(newer) - 4} more)" if len(newer) > 4 else "")) if newer \
         else "make wants to rerun it (FRESH=1 or the environment changed)"
     return {"item": item, "status": "stale", "action": "recompute", "est_s": dur, "why": why}
+
+
+def ledger_summary(runs_dir: Path, scale: str):
+    "Print what rerunning the scale's records made by other code would cost, by method, from their own wall times."
+    if not runs_dir.exists(): print(f"run ledger at {scale} ({runs_dir}): no records"); return
+    from m3_nb.ledger import ledger_cost
+    lc = ledger_cost(runs_dir, scale)
+    if lc.empty: print(f"run ledger at {scale} ({runs_dir}): no records"); return
+    lc["stale"] = lc["changed"] != ""
+    by = lc.groupby("method").agg(records=("run_id", "size"), by_other_code=("stale", "sum"),
+                                  their_core_s=("wall_time_s", lambda w: w[lc.loc[w.index, "stale"]].sum()))
+    st = lc[lc.stale]
+    mods = st["changed"].str.split(", ").explode().value_counts()
+    print(f"run ledger at {scale} ({runs_dir}): {len(lc)} records, {len(st)} made by other code than the current library"
+          + (f" ({', '.join(f'{m}: {n}' for m, n in mods.items())})" if len(st) else "")
+          + f"; rerunning those took {st.wall_time_s.sum():,.0f} core-s when they were made ({st.wall_time_s.sum() / 3600:.1f} core-h, "
+            "pre-training and data not included; divide by the processes that run at once)")
+    if len(st): print(by.assign(their_core_s=by.their_core_s.round(0).astype(int)).to_string())
 
 
 def main(argv=None):
@@ -39,6 +61,7 @@ def main(argv=None):
     known = sum(r["est_s"] or 0 for r in todo)
     print(f"{len(rows) - len(todo)} reused, {len(todo)} to run; estimated {known:.0f} s"
           + (f" + {sum(r['est_s'] is None for r in todo)} item(s) never timed" if any(r["est_s"] is None for r in todo) else ""))
+    ledger_summary(out / "runs", a.scale)
     if "table1" in [r["item"] for r in todo]:
         sys.stdout.flush()
         # through -c, not -m: under -m the module itself is __main__, so the code identities it computes for the runs
