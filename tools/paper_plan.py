@@ -61,7 +61,8 @@ def main(argv=None):
     known = sum(r["est_s"] or 0 for r in todo)
     print(f"{len(rows) - len(todo)} reused, {len(todo)} to run; estimated {known:.0f} s"
           + (f" + {sum(r['est_s'] is None for r in todo)} item(s) never timed" if any(r["est_s"] is None for r in todo) else ""))
-    ledger_summary(out / "runs", a.scale)
+    for runs_dir in sorted(out.glob("runs*")) or [out / "runs"]:      # Tables' runs/, world_calibration's runs_calibration/
+        ledger_summary(runs_dir, a.scale)
     if "table1" in [r["item"] for r in todo]:
         sys.stdout.flush()
         # through -c, not -m: under -m the module itself is __main__, so the code identities it computes for the runs
