@@ -17,7 +17,7 @@ from torch import nn
 from .cmg import get_task_set
 from .io import write_json
 from .m3 import semantic_context
-from .mappo import ValueNorm, mask_logits, orthogonal_init
+from .mappo import ValueNorm, mask_logits, orthogonal_init, used_columns, columns_linear
 from .mappo_train import MAPPOConfig, spec_of, spec_diff, make_train, load_checkpoint, _default_env_fn
 from .finetune import protocol_config, curve_result
 from .ledger import RunSpec, Method, PaperSetup, register_method_factory, torch_threads, stage_identity, stage_checkpoint, _canonical
@@ -39,6 +39,7 @@ class CAREEncoder(nn.Module):
         self.experts = nn.ModuleList(nn.Sequential(orthogonal_init(nn.Linear(in_dim, hidden)), nn.ReLU(),
                                                    orthogonal_init(nn.Linear(hidden, out_dim))) for _ in range(k))
         self.gate = nn.Sequential(nn.Linear(context_dim, context_dim), nn.ReLU(), nn.Linear(context_dim, k))
+        self.compact = True    # the fast path (below); False: the dense reference, one row at a time as the equations read
 
     @property
     def out_dim(self) -> int: return self.experts[0][-1].out_features + self.context[-1].out_features
@@ -48,11 +49,23 @@ class CAREEncoder(nn.Module):
         return torch.softmax(self.gate(c.detach() if self.detach_context else c) / self.temperature, -1)
 
     def forward(self, x: torch.Tensor, task_embedding: torch.Tensor):
-        c = self.context(task_embedding)
+        if not self.compact:
+            c = self.context(task_embedding)
+            w = self.weights(c)
+            x = self.norm(x)
+            z = sum(w[..., j:j + 1] * e(x) for j, e in enumerate(self.experts))
+            return torch.cat([z, c.expand(*z.shape[:-1], c.shape[-1])], -1), w
+        flat = task_embedding.reshape(-1, task_embedding.shape[-1])
+        if flat.shape[0] > 1 and bool((flat == flat[:1]).all()):             # one task for every row (fine-tuning on a map):
+            c = self.context(flat[:1]).view(*(1,) * (task_embedding.dim() - 1), -1)   # its context and weights once
+        else: c = self.context(task_embedding)
         w = self.weights(c)
-        x = self.norm(x)
-        z = sum(w[..., j:j + 1] * e(x) for j, e in enumerate(self.experts))
-        return torch.cat([z, c.expand(*z.shape[:-1], c.shape[-1])], -1), w
+        u = used_columns(x, True, self.norm.eps)          # the padded input's non-zero columns, LayerNorm'd over all of them
+        if u is None: hs = [e[0](self.norm(x)) for e in self.experts]
+        else: hs = columns_linear(u, torch.cat([e[0].weight for e in self.experts]),
+                                  torch.cat([e[0].bias for e in self.experts])).split(self.experts[0][0].out_features, -1)
+        z = sum(w[..., j:j + 1] * e[2](e[1](h)) for j, (e, h) in enumerate(zip(self.experts, hs)))
+        return torch.cat([z, c.expand(*z.shape[:-1], c.shape[-1])], -1), w.expand(*task_embedding.shape[:-1], w.shape[-1])
 
 # %% ../nbs/07a_care.ipynb #67bb724c
 class CAREActor(nn.Module):

@@ -17,7 +17,7 @@ from torch import nn
 
 from .cmg import get_task_set
 from .io import atomic_path
-from .mappo import active_agents, mask_logits, value_loss
+from .mappo import active_agents, mask_logits, value_loss, used_columns, columns_linear
 from .mappo_train import spec_of, spec_diff, make_train, _default_env_fn
 from .pretrain import supervised_action_loss
 from .finetune import protocol_config, curve_result
@@ -55,8 +55,11 @@ class Block(nn.Module):
     def forward(self, x, mask):
         B, K, C = x.shape
         heads = lambda t: t.view(B, K, self.n_head, C // self.n_head).transpose(1, 2)       # [B, h, K, C/h]
-        q, k, v = map(heads, self.qkv(self.ln1(x)).split(C, -1))
-        y = masked_attention(q, k, v, mask if mask.dim() == 2 else mask[:, None]).transpose(1, 2).reshape(B, K, C)
+        qkv = self.qkv(self.ln1(x))
+        if K == 1: y = qkv[..., 2 * C:]          # one token attends to itself alone: weight softmax([s]) = 1, output v (exactly)
+        else:
+            q, k, v = map(heads, qkv.split(C, -1))
+            y = masked_attention(q, k, v, mask if mask.dim() == 2 else mask[:, None]).transpose(1, 2).reshape(B, K, C)
         x = x + self.proj(y)
         return x + self.mlp(self.ln2(x))
 
@@ -73,6 +76,7 @@ class GPT(nn.Module):
         self.time_emb = nn.Embedding(max_timestep + 1, n_embd) if max_timestep else None
         self.blocks = nn.ModuleList(Block(n_embd, n_head) for _ in range(n_layer))
         self.ln_f, self.head = nn.LayerNorm(n_embd), nn.Linear(n_embd, out_dim, bias=False)
+        self.compact = True    # the input embedding over the batch's non-zero columns (zero-padded inputs); False: dense
         for m in self.modules():                                        # minGPT's initialisation
             if isinstance(m, (nn.Linear, nn.Embedding)):
                 nn.init.normal_(m.weight, 0.0, 0.02)
@@ -82,7 +86,8 @@ class GPT(nn.Module):
         "x [B, K, in_dim] (K <= block_size), timesteps [B, K] long, valid [B, K] bool (False: left padding) → [B, K, out_dim]."
         B, K, _ = x.shape
         if K > self.arch["block_size"]: raise ValueError(f"{K} tokens > block_size {self.arch['block_size']}")
-        h = torch.tanh(self.embed(x)) + self.pos_emb[:, :K]
+        u = used_columns(x, layer_norm=False) if self.compact else None      # padding columns contribute 0·W: skipped
+        h = torch.tanh(self.embed(x) if u is None else columns_linear(u, self.embed.weight, self.embed.bias)) + self.pos_emb[:, :K]
         if self.time_emb is not None:
             if timesteps is None: raise ValueError("this GPT embeds the episode step: pass timesteps [B, K]")
             h = h + self.time_emb(timesteps.clamp(0, self.arch["max_timestep"]))
