@@ -36,12 +36,13 @@ def ledger_summary(runs_dir: Path, scale: str):
     by = lc.groupby("method").agg(records=("run_id", "size"), by_other_code=("stale", "sum"),
                                   their_core_s=("wall_time_s", lambda w: w[lc.loc[w.index, "stale"]].sum()))
     st = lc[lc.stale]
+    if st.empty: print(f"run ledger at {scale} ({runs_dir}): {len(lc)} records, all made by the current library"); return
     mods = st["changed"].str.split(", ").explode().value_counts()
     print(f"run ledger at {scale} ({runs_dir}): {len(lc)} records, {len(st)} made by other code than the current library"
-          + (f" ({', '.join(f'{m}: {n}' for m, n in mods.items())})" if len(st) else "")
+          + f" ({', '.join(f'{m}: {n}' for m, n in mods.items())})"
           + f"; rerunning those took {st.wall_time_s.sum():,.0f} core-s when they were made ({st.wall_time_s.sum() / 3600:.1f} core-h, "
             "pre-training and data not included; divide by the processes that run at once)")
-    if len(st): print(by.assign(their_core_s=by.their_core_s.round(0).astype(int)).to_string())
+    print(by.assign(their_core_s=by.their_core_s.round(0).astype(int)).to_string())
 
 
 def main(argv=None):
