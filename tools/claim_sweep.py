@@ -12,8 +12,9 @@ pre-training). A process takes a task by creating `<claims>/<task>` (os.mkdir is
 the same task; a task whose record or checkpoint is already current is skipped. Claims are not released when a process
 dies: use a fresh claims folder for each start (a task left half-done restarts then; the ledger writes records only
 when a run finishes). With `--stop-by HH:MM` (UTC) a process starts no fine-tuning run that would not finish by then
-(its estimate: the mean wall time of the method's records in the ledger, else none) and exits: on a machine that is
-handed back at a fixed time, cores are not spent on runs that would be cut.
+(its estimate: the longest record of that method on that map, else the method's mean, else none; a long run is
+skipped for a shorter one that fits) and exits when none fits: on a machine that is handed back at a fixed time, cores
+are not spent on runs that would be cut.
 """
 import argparse, dataclasses, os, sys, time
 from pathlib import Path
@@ -71,10 +72,12 @@ def main(argv=None):
         now = time.gmtime(); deadline = time.time() - (now.tm_hour * 3600 + now.tm_min * 60 + now.tm_sec) + hh * 3600 + mm * 60
         if deadline < time.time(): deadline += 86400                   # a time past today's: tomorrow's
     def estimates():
-        "Mean wall time of each variant's records in the ledger now (0 when it has none)."
+        "Expected wall time of each (method, map) run: the longest record of that map, else the method's mean (0: none)."
         walls = {}
-        for r in scan_ledger(base.runs_dir, a.scale)[0]: walls.setdefault(r["method"], []).append(r["wall_time_s"])
-        return {NAMES[v]: (sum(walls[NAMES[v]]) / len(walls[NAMES[v]]) if walls.get(NAMES[v]) else 0.0) for v in variants}
+        for r in scan_ledger(base.runs_dir, a.scale)[0]: walls.setdefault(r["method"], {}).setdefault(r["finetune_map"], []).append(r["wall_time_s"])
+        every = {k: [x for ws in d.values() for x in ws] for k, d in walls.items()}
+        mean = {k: sum(w) / len(w) for k, w in every.items()}
+        return lambda method, m: max(walls[method][m]) if m in walls.get(method, {}) else mean.get(method, 0.0)
     tasks = []                     # ("pretrain", variant, seed, None) | ("run", variant, seed, map)
     for v in variants:
         pre = [] if v == "no AWAC" else [("pretrain", v, s, None) for s in seeds]   # no AWAC fine-tunes M3's checkpoint
@@ -86,31 +89,32 @@ def main(argv=None):
         if kind == "pretrain": return pretrained(setups[v], a.task_set, s)
         return bool(current_records([RunSpec(NAMES[v], a.task_set, m, s, a.scale)], base.runs_dir, methods))
 
+    claim = lambda t: claims / "__".join(str(x) for x in (t[0], NAMES[t[1]], t[2], t[3]))
     while True:
         left = [t for t in tasks if not done(t)]
-        est = estimates() if deadline is not None else {}
         if not left: print("all tasks done", flush=True); return
-        took = False
+        est = estimates() if deadline is not None else None
+        took, too_long = False, []
         for t in left:
             kind, v, s, m = t
             if kind == "run" and v != "no AWAC" and not pretrained(setups[v], a.task_set, s): continue
-            name = "__".join(str(x) for x in (kind, NAMES[v], s, m))
-            if (claims / name).is_dir(): continue                          # another process has it
-            if kind == "run" and deadline is not None and time.time() + est[NAMES[v]] > deadline:
-                print(f"[{time.strftime('%H:%M:%S')}] {NAMES[v]} runs take ~{est[NAMES[v]]:.0f} s: none would end by "
-                      f"{a.stop_by} UTC; stopping", flush=True)
-                return
-            try: os.mkdir(claims / name)
+            if claim(t).is_dir(): continue                                  # another process has it
+            if kind == "run" and est is not None and time.time() + est(NAMES[v], m) > deadline:
+                too_long.append(f"{NAMES[v]} {m} seed {s} (~{est(NAMES[v], m):.0f} s)"); continue   # a shorter one may fit
+            try: os.mkdir(claim(t))
             except FileExistsError: continue
             t0 = time.time()
-            print(f"[{time.strftime('%H:%M:%S')}] {name}: start", flush=True)
+            print(f"[{time.strftime('%H:%M:%S')}] {claim(t).name}: start", flush=True)
             if kind == "pretrain": pretrain_stage(setups[v], a.task_set, s)
             else: sweep([RunSpec(NAMES[v], a.task_set, m, s, a.scale)], base.runs_dir, methods)
-            print(f"[{time.strftime('%H:%M:%S')}] {name}: done in {time.time() - t0:.0f} s", flush=True)
+            print(f"[{time.strftime('%H:%M:%S')}] {claim(t).name}: done in {time.time() - t0:.0f} s", flush=True)
             took = True
             break
         if not took:
-            if all(os.path.isdir(claims / "__".join(str(x) for x in (t[0], NAMES[t[1]], t[2], t[3]))) for t in left):
+            if too_long:
+                print(f"[{time.strftime('%H:%M:%S')}] no run left would end by {a.stop_by} UTC ({'; '.join(too_long)}); stopping", flush=True)
+                return
+            if all(claim(t).is_dir() for t in left):
                 print("every task left is claimed by another process", flush=True); return
             time.sleep(30)
 

@@ -33,8 +33,8 @@ def ledger_summary(runs_dir: Path, scale: str):
     lc = ledger_cost(runs_dir, scale)
     if lc.empty: print(f"run ledger at {scale} ({runs_dir}): no records"); return
     lc["stale"] = lc["changed"] != ""
-    by = lc.groupby("method").agg(records=("run_id", "size"), by_other_code=("stale", "sum"),
-                                  their_core_s=("wall_time_s", lambda w: w[lc.loc[w.index, "stale"]].sum()))
+    lc["stale_s"] = lc["wall_time_s"].where(lc["stale"], 0.0)
+    by = lc.groupby("method").agg(records=("run_id", "size"), by_other_code=("stale", "sum"), their_core_s=("stale_s", "sum"))
     st = lc[lc.stale]
     if st.empty: print(f"run ledger at {scale} ({runs_dir}): {len(lc)} records, all made by the current library"); return
     mods = st["changed"].str.split(", ").explode().value_counts()
