@@ -18,16 +18,19 @@ The timers are installed by wrapping m3_nb.envs functions in this process only. 
 trainer's default `update_threads` (every core this process may use: the environments wait meanwhile); rollouts use
 `--threads` torch threads beside JAX.
 
-    taskset -c 0 env OMP_NUM_THREADS=1 .venv/bin/python benchmarks/mappo_speed.py --jaxmarl-config --updates 3 \
-        --out results/benchmarks/mappo_speed_jaxmarl.md
+    .venv/bin/python benchmarks/mappo_speed.py --jaxmarl-config --updates 4 --out results/benchmarks/mappo_speed_jaxmarl_split.md
 
 runs JaxMARL's SMAX MAPPO config with our recurrent MAPPO instead (3m, GRU 128, 128 envs x 128 steps, 4 epochs x 4
 minibatches, lr 2e-3 for actor and critic; our other settings: MAPPOConfig's defaults, evaluation as at scale `small`:
 every 25,000 env steps on 32 episodes) as a user's run does: `MAPPOTrainer.run()` with evaluation and logging, timed
 from the call to its return (the first update includes JAX's compilation of the env step). It runs the same seed once
-with the GRU stepped cell by cell (`gru_impl='loop'`, the path before `gru_scan`) and once with `gru_scan`, reports
-full-run env-steps/s with evaluation time apart, the ratio to JaxMARL's own MAPPO (JAXMARL_REF_SPS below) and the
-largest difference between the two runs' per-update metrics (the two paths compute the same function).
+per `--paths` entry: `loop` (the GRU stepped cell by cell, `gru_impl='loop'`, the path before `gru_scan`), `scan`
+(`gru_scan`, one sequential update using every update thread inside each operation), `split` (`gru_scan`, the critic's
+optimiser step in a second thread while the actor's runs: `MAPPOTrainer.split_update`, the default with >= 2 update
+threads), and reports full-run env-steps/s with evaluation time apart, the ratio to JaxMARL's own MAPPO
+(JAXMARL_REF_SPS below) and how far each run's per-update metrics are from the first path's. The record
+`mappo_speed_jaxmarl.md` (loop vs scan, one core: `taskset -c 0 env OMP_NUM_THREADS=1 ... --paths loop scan --updates 4`)
+was made before `split` existed.
 JAXMARL_REF_SPS is not measured here: it is the figure recorded in the project's DESIGN.md ("JaxMARL's own MAPPO on
 SMAX 3m (GRU 128, 128 envs x 128 steps, 4 epochs x 4 minibatches, lr 2e-3) trains at about 2.7-3.3k env-steps/s on
 2 cores"), measured on this machine with jaxmarl 0.2.0's baselines/MAPPO/mappo_rnn_smax.py at its SMAX config; DESIGN.md
@@ -99,10 +102,15 @@ def measure(map_name: str, num_envs: int, rollout_len: int, updates: int, epochs
     return {"sps": updates * cfg.steps_per_update / total, "ratios": sorted(pairs), "env": t_env / total,
             "convert": t_conv / total, "policy+rest": (t_roll - t_env - t_conv) / total, "update": t_upd / total}
 
-def full_run(cfg: MAPPOConfig, gru_impl: str, seed: int = 0) -> dict:
-    "One `MAPPOTrainer.run()` as a user runs it, with the GRU path `gru_impl`; wall time from the call to its return."
+PATHS = {"loop": ("GRU cell loop, sequential update", "loop", False),
+         "scan": ("gru_scan, sequential update", "scan", False),
+         "split": ("gru_scan, actor and critic stepped concurrently", "scan", True)}
+
+def full_run(cfg: MAPPOConfig, gru_impl: str, seed: int = 0, split: bool | None = None) -> dict:
+    "One `MAPPOTrainer.run()` as a user runs it, with the GRU path `gru_impl` and `split_update=split`; wall time from the call to its return."
     tr = MAPPOTrainer(cfg, seed)
     for net in (tr.actor, tr.critic): net.torso.gru_impl = gru_impl
+    tr.split_update = split
     t_eval, run_eval = [0.0], tr.run_eval
     def timed_eval():
         t = time.perf_counter(); out = run_eval(); t_eval[0] += time.perf_counter() - t
@@ -116,50 +124,60 @@ def full_run(cfg: MAPPOConfig, gru_impl: str, seed: int = 0) -> dict:
             "first_update_s": m["time/rollout_s"].iloc[0] + m["time/update_s"].iloc[0],
             "metrics": m.drop(columns=[c for c in m.columns if c in TIME_COLUMNS])}
 
-def jaxmarl_comparison(updates: int, update_threads: int | None, seed: int = 0) -> list[str]:
-    "Our recurrent MAPPO at JaxMARL's SMAX config, cell loop vs gru_scan, full runs of the same seed back to back."
+def compare_metrics(a, b) -> str:
+    "How far two runs' per-update metrics are apart: bit-equal, or the largest relative difference (update 1 and overall)."
+    num = [c for c in a.columns if a[c].dtype.kind == "f"]
+    if a[num].equals(b[num]): return f"every metric of all {len(a)} updates bit-for-bit equal"
+    rel = {c: ((a[c] - b[c]).abs() / a[c].abs().clip(lower=1e-3)).max() for c in num}
+    worst = max(rel, key=rel.get)
+    rel1 = {c: abs(a[c].iloc[0] - b[c].iloc[0]) / max(abs(a[c].iloc[0]), 1e-3) for c in num}   # update 1: same rollout, same weights
+    worst1 = max(rel1, key=rel1.get)
+    same_eps = int((a["episodes"] == b["episodes"]).cumprod().sum())
+    return (f"update 1 (same weights, same rollout) equal to a relative {rel1[worst1]:.1e} ({worst1}); over all {len(a)} updates "
+            f"the largest relative difference is {rel[worst]:.1e} ({worst}); episode counts equal in the first {same_eps} of {len(a)}")
+
+def jaxmarl_comparison(updates: int, update_threads: int | None, seed: int = 0, paths=("scan", "split")) -> list[str]:
+    "Our recurrent MAPPO at JaxMARL's SMAX config, one full run of the same seed per path in `paths` (keys of PATHS), back to back."
     cfg = validate_config(MAPPOConfig(**JAXMARL_CONFIG, update_threads=update_threads))
     cfg = replace(cfg, total_env_steps=cfg.steps_per_update * updates)
     lo, hi = JAXMARL_REF_SPS
+    n = cfg.update_threads or update_threads_default()
     head = (f"Recurrent MAPPO at JaxMARL's SMAX config, {datetime.datetime.now():%Y-%m-%d %H:%M} on {platform.machine()}, "
             f"{available()} core(s) available to this process of {os.cpu_count()} (load average {os.getloadavg()[0]:.1f} at start); "
             f"jax {jax.__version__}, torch {torch.__version__}; code {code_version()}. 3m, GRU {cfg.hidden}, {cfg.num_envs} envs x "
             f"{cfg.rollout_len} steps, {cfg.epochs} epochs x {cfg.num_minibatches} minibatches, lr {cfg.lr_actor:g}; {updates} updates "
             f"({cfg.total_env_steps:,} env steps) per run, seed {seed}; evaluation every {cfg.eval_every:,} env steps on "
-            f"{cfg.eval_episodes} episodes (and before training); {torch.get_num_threads()} torch thread(s) in rollouts, "
-            f"{cfg.update_threads or update_threads_default()} in updates.")
+            f"{cfg.eval_episodes} episodes (and before training); {torch.get_num_threads()} torch thread(s) in rollouts; "
+            f"{n} update thread(s): a sequential update gives them all to each operation, a concurrent one runs the critic's "
+            f"step in a second thread, each network with {max(1, n // 2)}.")
     print(head, flush=True)
-    lines = [head, "", "| GRU path | full-run env-steps/s | without evaluation | vs JaxMARL (2.7-3.3k) | wall s | evaluation s (runs) | "
+    lines = [head, "", "| path | full-run env-steps/s | without evaluation | vs JaxMARL (2.7-3.3k) | wall s | evaluation s (runs) | "
              "rollouts s | updates s | first update s |", "|---|---|---|---|---|---|---|---|---|"]
     warm = MAPPOTrainer(replace(cfg, rollout_len=2, total_env_steps=2 * cfg.num_envs), seed)   # compile the env steps (train, eval)
     warm.rollout(); warm.run_eval()
     runs = {}
-    for impl in ("loop", "scan"):
-        r = runs[impl] = full_run(cfg, impl, seed)
-        row = (f"| {impl} | {r['sps']:.0f} | {r['sps_no_eval']:.0f} | {r['sps'] / hi:.2f}-{r['sps'] / lo:.2f}x | {r['wall']:.1f} | "
+    for p in paths:
+        label, impl, split = PATHS[p]
+        r = runs[p] = full_run(cfg, impl, seed, split)
+        row = (f"| {label} | {r['sps']:.0f} | {r['sps_no_eval']:.0f} | {r['sps'] / hi:.2f}-{r['sps'] / lo:.2f}x | {r['wall']:.1f} | "
                f"{r['eval_s']:.1f} ({r['evals']}) | {r['rollout_s']:.1f} | {r['update_s']:.1f} | {r['first_update_s']:.1f} |")
         print(row, flush=True); lines.append(row)
-    a, b = runs["loop"]["metrics"], runs["scan"]["metrics"]
-    num = [c for c in a.columns if a[c].dtype.kind == "f"]
-    rel = {c: ((a[c] - b[c]).abs() / a[c].abs().clip(lower=1e-3)).max() for c in num}
-    worst = max(rel, key=rel.get); diff = rel[worst]
-    rel1 = {c: abs(a[c].iloc[0] - b[c].iloc[0]) / max(abs(a[c].iloc[0]), 1e-3) for c in num}   # update 1: same rollout, same weights
-    worst1 = max(rel1, key=rel1.get)
-    same_eps = int((a["episodes"] == b["episodes"]).cumprod().sum())
-    tail = (f"\nscan / loop: {runs['scan']['sps'] / runs['loop']['sps']:.2f}x full-run env-steps/s, "
-            f"{runs['loop']['update_s'] / runs['scan']['update_s']:.2f}x faster updates. Same seed: update 1 (both start it from the same weights and the "
-            f"same rollout) gives the same losses to a relative {rel1[worst1]:.1e} ({worst1}, float rounding); over all {len(a)} updates the "
-            f"largest relative difference is {diff:.1e} ({worst}); episode counts equal in the first {same_eps} of {len(a)} updates. "
-            f"Runs drift apart after the first update because Adam divides each step by the root of its second moment: a weight "
-            f"whose gradient is near zero gets a step of order lr from rounding-level differences, and once the weights differ, "
-            f"sampled actions eventually differ too (the GRU-level equality, values and gradients, is tested in nbs/02_mappo; "
-            f"a whole recurrent run on the toy env, where the episodes coincide, in nbs/02a_mappo_train).\n"
-            f"The JaxMARL figure is the range recorded in DESIGN.md (its MAPPO on SMAX 3m at this config, 2 cores of this machine, quiet); "
-            f"wall time includes a pre-training evaluation; JAX's env-step compilation is done by a warm-up before both runs; "
-            f"it was not measured in this run. Ours ran on the cores stated above, so with one core it is compared against a "
-            f"two-core reference; a shared core slows both paths alike but inflates the absolute times. Load average "
-            f"{os.getloadavg()[0]:.1f} at the end.")
-    print(tail, flush=True); lines.append(tail)
+    ref = paths[0]
+    tail = [""]
+    for p in paths[1:]:
+        tail.append(f"{p} / {ref}: {runs[p]['sps'] / runs[ref]['sps']:.2f}x full-run env-steps/s, "
+                    f"{runs[ref]['update_s'] / runs[p]['update_s']:.2f}x faster updates; same seed: {compare_metrics(runs[ref]['metrics'], runs[p]['metrics'])}.")
+    tail.append("The GRU paths (loop, scan) round differently in the last bits, and runs then drift apart after the first update "
+                "because Adam divides each step by the root of its second moment: a weight whose gradient is near zero gets a step "
+                "of order lr from rounding-level differences, and once the weights differ, sampled actions eventually differ too "
+                "(the GRU-level equality, values and gradients, is tested in nbs/02_mappo). Stepping actor and critic concurrently "
+                "computes the same operations as the sequential update, so those runs are equal bit for bit (tested in "
+                "nbs/02a_mappo_train). "
+                "The JaxMARL figure is the range recorded in DESIGN.md (its MAPPO on SMAX 3m at this config, 2 cores of this machine, "
+                "quiet); wall time includes a pre-training evaluation; JAX's env-step compilation is done by a warm-up before the "
+                "runs; it was not measured in this run. Ours ran on the cores stated above: with one core it is compared against a "
+                f"two-core reference, and a busy machine inflates the absolute times. Load average {os.getloadavg()[0]:.1f} at the end.")
+    print("\n".join(tail), flush=True); lines += tail
     return lines
 
 def available() -> int: return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -175,12 +193,14 @@ if __name__ == "__main__":
     ap.add_argument("--updates", type=int, default=9)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default=None, help="also write the results (markdown) here, atomically")
-    ap.add_argument("--jaxmarl-config", action="store_true", help="full runs at JaxMARL's SMAX MAPPO config (GRU), cell loop vs gru_scan")
+    ap.add_argument("--jaxmarl-config", action="store_true", help="full runs at JaxMARL's SMAX MAPPO config (GRU), one per --paths")
+    ap.add_argument("--paths", nargs="+", default=["scan", "split"], choices=sorted(PATHS),
+                    help="with --jaxmarl-config: GRU cell loop, gru_scan, gru_scan with actor and critic stepped concurrently")
     ap.add_argument("--update-threads", type=int, default=None, help="torch threads in updates (default: the trainer's)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     if a.jaxmarl_config:
-        lines = jaxmarl_comparison(a.updates, a.update_threads)
+        lines = jaxmarl_comparison(a.updates, a.update_threads, paths=tuple(a.paths))
         if a.out:
             with atomic_write(a.out) as f: f.write("\n".join(lines) + "\n")
         sys.exit(0)

@@ -5,6 +5,7 @@
 # %% ../nbs/02a_mappo_train.ipynb #e6044bfa
 from __future__ import annotations
 import math, os, time, warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, asdict, replace
 from pathlib import Path
 from typing import Callable
@@ -25,9 +26,9 @@ from .mappo import (MAPPOActor, MAPPOCritic, ValueNorm, active_agents, bootstrap
 __all__ = ['MAPPO_PAPER_SETTINGS', 'TIME_COLUMNS', 'MatchEnv', 'match_oracle', 'MAPPOConfig', 'validate_config', 'paper_config',
            'to_safe', 'from_safe', 'spec_of', 'spec_diff', 'env_get_state', 'env_set_state', 'evaluate', 'PolicyActor',
            'TrainResult', 'MAPPOTrainer', 'rollout', 'advantages', 'available_cores', 'update_threads_default',
-           'update', 'eval_env_seed', 'run_eval', 'state_dict', 'check_checkpoint', 'state_dict_header',
-           'load_state_dict', 'save_checkpoint', 'load_checkpoint', 'load_actor', 'run', 'make_train', 'resumable_runs',
-           'run_key']
+           'split_update_mode', 'update', 'eval_env_seed', 'run_eval', 'state_dict', 'check_checkpoint',
+           'state_dict_header', 'load_state_dict', 'save_checkpoint', 'load_checkpoint', 'load_actor', 'run',
+           'make_train', 'resumable_runs', 'run_key']
 
 # %% ../nbs/02a_mappo_train.ipynb #27742518
 class MatchEnv:
@@ -498,35 +499,50 @@ def advantages(self, ro: dict) -> dict:
         adv = (adv - mu) / (sd + 1e-8)
     return dict(adv=adv, target=target, live=live, ret=ret)
 
-def _minibatch_loss(self, ro, ad, idx, h_a0, h_c0):
-    "Actor and critic losses on the environments `idx` (whole sequences) of the rollout."
+def _minibatch_views(self, idx):
+    "Selectors of the environments `idx` (whole sequences) of a rollout: per agent row, per env, GRU states, agent ids, contexts."
     c, dev = self.c, self.device
     T, N, mb = c.rollout_len, self.N, len(idx)
     f = lambda x: x.index_select(1, idx).reshape(T, mb * N, *x.shape[3:]).to(dev)   # [T, B, N, ...] -> [T, mb*N, ...]
     g = lambda x: x.index_select(1, idx).to(dev)                                    # [T, B, ...] -> [T, mb, ...]
-    obs, state = ad.get("obs_in", ro["obs"]), ad.get("state_in", ro["state"])      # prepared once per update (see update)
     rows = (idx[:, None] * N + torch.arange(N)).reshape(-1)
     sel = lambda h: None if h is None else (tuple(x[rows.to(x.device)] for x in h) if isinstance(h, tuple) else h[rows.to(h.device)])
     aid_g = self.aid[idx].expand(T, mb, N).to(dev)                                # grouped [T, mb, N] for the critic
     ctx_g = None if self.ctx is None else self.ctx[idx].expand(T, mb, N, -1).to(dev)
-    reset = f(ro["reset"])
+    return f, g, sel, aid_g, ctx_g, (T, mb, N)
+
+def _actor_loss(self, ro, ad, idx, h_a0):
+    "Policy-gradient and entropy losses of the actor on the environments `idx`, and its diagnostics."
+    c = self.c
+    f, g, sel, aid_g, ctx_g, shape = _minibatch_views(self, idx)
+    T, mb, N = shape
+    obs = ad.get("obs_in", ro["obs"])                                 # prepared once per update (see update)
     logits, _ = self.actor(map_rows(obs, f), f(ro["prev"]), f(ro["avail"]), aid_g.reshape(T, mb * N),
-                           None if ctx_g is None else ctx_g.reshape(T, mb * N, -1), sel(h_a0), reset)
-    v, _ = self.critic(map_rows(state, g), aid_g, ctx_g, sel(h_c0), reset)
-    shape = (T, mb, N)
-    live = ad["live"].index_select(1, idx).to(dev)
+                           None if ctx_g is None else ctx_g.reshape(T, mb * N, -1), sel(h_a0), f(ro["reset"]))
+    live = g(ad["live"])
     logp = log_prob(logits, f(ro["actions"])).view(shape)
-    old_logp = ro["logp"].index_select(1, idx).to(dev)
-    pg = clipped_surrogate_loss(logp, old_logp, ad["adv"].index_select(1, idx).to(dev), live, c.clip_eps, c.agent_reduction)
+    old_logp = g(ro["logp"])
+    pg = clipped_surrogate_loss(logp, old_logp, g(ad["adv"]), live, c.clip_eps, c.agent_reduction)
     ent_t = categorical_entropy(logits.view(*shape, -1))
     ent = -reduce_agents(ent_t, live, c.agent_reduction)              # = entropy_loss(logits, live), entropy computed once
-    vl = value_loss(v.view(shape), ro["values"].index_select(1, idx).to(dev), ad["target"].index_select(1, idx).to(dev), live, c.value_clip_eps, c.huber_delta)
     with torch.no_grad():
         lr = logp - old_logp
         kl = masked_mean(lr.exp() - 1 - lr, live)                               # k3 estimator of KL(old || new)
         clipfrac = masked_mean(((lr.exp() - 1).abs() > c.clip_eps).float(), live)
         ent_mean = masked_mean(ent_t, live)
-    return pg, ent, vl, {"loss/approx_kl": kl.item(), "loss/clip_frac": clipfrac.item(), "loss/entropy": ent_mean.item()}
+    return pg, ent, {"loss/approx_kl": kl.item(), "loss/clip_frac": clipfrac.item(), "loss/entropy": ent_mean.item()}
+
+def _critic_loss(self, ro, ad, idx, h_c0):
+    "Value loss of the critic on the environments `idx`."
+    c = self.c
+    f, g, sel, aid_g, ctx_g, shape = _minibatch_views(self, idx)
+    v, _ = self.critic(map_rows(ad.get("state_in", ro["state"]), g), aid_g, ctx_g, sel(h_c0), f(ro["reset"]))
+    return value_loss(v.view(shape), g(ro["values"]), g(ad["target"]), g(ad["live"]), c.value_clip_eps, c.huber_delta)
+
+def _minibatch_loss(self, ro, ad, idx, h_a0, h_c0):
+    "Actor and critic losses on the environments `idx` (whole sequences) of the rollout: policy, entropy, value, diagnostics."
+    pg, ent, m = _actor_loss(self, ro, ad, idx, h_a0)
+    return pg, ent, _critic_loss(self, ro, ad, idx, h_c0), m
 
 def available_cores() -> int:
     "CPU cores this process may run on."
@@ -538,18 +554,40 @@ def update_threads_default() -> int:
     omp = os.environ.get("OMP_NUM_THREADS", "")
     return max(1, min(n, int(omp))) if omp.isdigit() else n
 
+def split_update_mode(self, threads: int) -> bool:
+    "Whether an update with `threads` threads steps actor and critic concurrently (`MAPPOTrainer.split_update`: None = when possible)."
+    want = getattr(self, "split_update", None)
+    why = ("an extra loss is given (it may read both networks)" if self.extra_loss is not None else
+           f"the device is {self.device.type}, not cpu" if self.device.type != "cpu" else None)
+    if want and why: raise ValueError(f"MAPPOTrainer.split_update=True, but actor and critic cannot be stepped concurrently: {why}")
+    return bool(want if want is not None else (why is None and threads >= 2))
+
 def update(self, ro: dict, ad: dict) -> dict:
-    "PPO epochs over minibatches of whole environment sequences (with `update_threads` torch threads); the mean losses."
+    "PPO epochs over minibatches of whole environment sequences (with `update_threads` threads); the mean losses."
+    n = self.c.update_threads or update_threads_default()
+    split = split_update_mode(self, n)
     before = torch.get_num_threads()
-    torch.set_num_threads(self.c.update_threads or update_threads_default())   # the envs are idle: use every core
+    torch.set_num_threads(max(1, n // 2) if split else n)                      # the envs are idle: use every core
     try:
         with torch.no_grad():     # parameter-free input transformations, once for all epochs (MAPPOActor/Critic: used columns)
             prep = {k: fn(ro[src]) for k, fn, src in (("obs_in", getattr(self.actor, "prepare_obs", None), "obs"),
                                                        ("state_in", getattr(self.critic, "prepare_state", None), "state")) if fn}
-        return _ppo_epochs(self, ro, {**ad, **prep})
+        if not split: return _ppo_epochs(self, ro, {**ad, **prep})
+        with ThreadPoolExecutor(1, initializer=torch.set_num_threads, initargs=(max(1, n // 2),)) as pool:
+            return _ppo_epochs(self, ro, {**ad, **prep}, pool)
     finally: torch.set_num_threads(before)
 
-def _ppo_epochs(self, ro: dict, ad: dict) -> dict:
+def _critic_step(self, ro, ad, idx):
+    "One optimiser step of the critic alone (the concurrent half of a split update); its loss and gradient norm."
+    vl = _critic_loss(self, ro, ad, idx, ro["h_critic0"])
+    self.opt_critic.zero_grad(set_to_none=True)
+    vl.backward()
+    gc = nn.utils.clip_grad_norm_(self.critic.parameters(), self.c.max_grad_norm)
+    self.opt_critic.step()
+    return vl, gc
+
+def _ppo_epochs(self, ro: dict, ad: dict, pool=None) -> dict:
+    "The epochs; with `pool` (one worker thread) the critic's step runs there while this thread steps the actor."
     c = self.c
     if c.anneal_lr:
         frac = 1.0 - self.update_idx / c.num_updates
@@ -560,22 +598,33 @@ def _ppo_epochs(self, ro: dict, ad: dict) -> dict:
         perm = torch.randperm(c.total_envs, generator=self.gen)
         for k in range(c.num_minibatches):
             idx = perm[k * c.minibatch_envs:(k + 1) * c.minibatch_envs]
-            pg, ent, vl, m = self._minibatch_loss(ro, ad, idx, ro["h_actor0"], ro["h_critic0"])
-            actor_loss = pg + c.ent_coef * ent
-            if self.extra_loss is not None:
-                xl, xm = self.extra_loss(self.actor, self.critic)
-                actor_loss = actor_loss + xl
-                m.update({f"extra/{k_}": float(v_) for k_, v_ in xm.items()})
-            self.opt_actor.zero_grad(set_to_none=True); self.opt_critic.zero_grad(set_to_none=True)
-            (actor_loss + vl).backward()
-            ga = nn.utils.clip_grad_norm_(self.actor.parameters(), c.max_grad_norm)
-            gc = nn.utils.clip_grad_norm_(self.critic.parameters(), c.max_grad_norm)
-            self.opt_actor.step(); self.opt_critic.step()
+            if pool is not None:        # the two networks share no parameter and no loss: their steps are independent
+                critic = pool.submit(_critic_step, self, ro, ad, idx)
+                try:
+                    pg, ent, m = _actor_loss(self, ro, ad, idx, ro["h_actor0"])
+                    self.opt_actor.zero_grad(set_to_none=True)
+                    (pg + c.ent_coef * ent).backward()
+                    ga = nn.utils.clip_grad_norm_(self.actor.parameters(), c.max_grad_norm)
+                    self.opt_actor.step()
+                finally: vl, gc = critic.result()
+            else:
+                pg, ent, vl, m = self._minibatch_loss(ro, ad, idx, ro["h_actor0"], ro["h_critic0"])
+                actor_loss = pg + c.ent_coef * ent
+                if self.extra_loss is not None:
+                    xl, xm = self.extra_loss(self.actor, self.critic)
+                    actor_loss = actor_loss + xl
+                    m.update({f"extra/{k_}": float(v_) for k_, v_ in xm.items()})
+                self.opt_actor.zero_grad(set_to_none=True); self.opt_critic.zero_grad(set_to_none=True)
+                (actor_loss + vl).backward()
+                ga = nn.utils.clip_grad_norm_(self.actor.parameters(), c.max_grad_norm)
+                gc = nn.utils.clip_grad_norm_(self.critic.parameters(), c.max_grad_norm)
+                self.opt_actor.step(); self.opt_critic.step()
             logs.append({"loss/policy": pg.item(), "loss/value": vl.item(), "loss/grad_norm_actor": ga.item(),
                          "loss/grad_norm_critic": gc.item(), **m})
     return pd.DataFrame(logs).mean().to_dict()
 
 MAPPOTrainer.advantages, MAPPOTrainer._minibatch_loss, MAPPOTrainer.update = advantages, _minibatch_loss, update
+MAPPOTrainer.split_update = None   # True: step actor and critic concurrently in updates; False: never; None: with >= 2 update threads, on CPU, without an extra loss
 
 # %% ../nbs/02a_mappo_train.ipynb #b831f263
 _RESUMABLE_FIELDS = ("total_env_steps", "checkpoint_path", "checkpoint_every", "tensorboard_dir", "progress", "device", "torch_threads",
