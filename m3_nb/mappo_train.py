@@ -557,7 +557,9 @@ def update_threads_default() -> int:
 def split_update_mode(self, threads: int) -> bool:
     "Whether an update with `threads` threads steps actor and critic concurrently (`MAPPOTrainer.split_update`: None = when possible)."
     want = getattr(self, "split_update", None)
+    shared = {id(p) for p in self.actor.parameters()} & {id(p) for p in self.critic.parameters()}
     why = ("an extra loss is given (it may read both networks)" if self.extra_loss is not None else
+           f"actor and critic share {len(shared)} parameter tensor(s)" if shared else
            f"the device is {self.device.type}, not cpu" if self.device.type != "cpu" else None)
     if want and why: raise ValueError(f"MAPPOTrainer.split_update=True, but actor and critic cannot be stepped concurrently: {why}")
     return bool(want if want is not None else (why is None and threads >= 2))
