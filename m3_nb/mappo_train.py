@@ -145,7 +145,7 @@ class MAPPOConfig:
     progress: bool = True             # tqdm progress bar with live return and win rate
     device: str = "auto"              # 'auto' (CUDA when present), 'cpu' or 'cuda[:i]'
     torch_threads: int | None = 1     # torch.set_num_threads for the run (None: leave as is)
-    update_threads: int | None = None # torch threads during the PPO update, while no env steps (None: update_threads_default())
+    update_threads: int | None = None # threads during the PPO update, while no env steps (None: update_threads_default()); >= 2: actor and critic concurrently (split_update_mode)
 
     def resolve(self) -> "MAPPOConfig":
         "The config with every scale-dependent default filled in from `budget(scale)`."
