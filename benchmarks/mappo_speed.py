@@ -15,8 +15,9 @@ For each map it prints
            m3_nb.envs._torch), policy+rest of rollout (actor/critic forward, sampling, bookkeeping), update
            (advantages + PPO epochs).
 The timers are installed by wrapping m3_nb.envs functions in this process only. The PPO update runs with the
-trainer's default `update_threads` (every core this process may use: the environments wait meanwhile); rollouts use
-`--threads` torch threads beside JAX.
+trainer's default `update_threads` (every core this process may use: the environments wait meanwhile; with two or more,
+actor and critic are stepped concurrently, `--sequential-update` gives every thread to each operation of one sequential
+update instead); rollouts use `--threads` torch threads beside JAX.
 
     .venv/bin/python benchmarks/mappo_speed.py --jaxmarl-config --updates 4 --out results/benchmarks/mappo_speed_jaxmarl_split.md
 
@@ -82,13 +83,14 @@ class RawStepper:
         for _ in range(steps): self.avail = self.env.step(torch.where(self.avail[..., 1], 1, 0))[2]
         return steps * self.B / (time.perf_counter() - t)
 
-def measure(map_name: str, num_envs: int, rollout_len: int, updates: int, epochs: int, minibatches: int) -> dict:
+def measure(map_name: str, num_envs: int, rollout_len: int, updates: int, epochs: int, minibatches: int, split: bool | None = None) -> dict:
     "Training updates interleaved with raw-step bursts of the same length, so each pair sees the same machine load."
     cfg = validate_config(MAPPOConfig(maps=(map_name,), num_envs=num_envs, rollout_len=rollout_len, epochs=epochs,
                                       num_minibatches=minibatches, total_env_steps=num_envs * rollout_len * (updates + 2),
                                       eval_every=0, progress=False))
     raw = RawStepper(map_name, num_envs)
     tr = MAPPOTrainer(cfg, seed=0)
+    tr.split_update = split
     for _ in range(2): tr.update(*(lambda ro: (ro, tr.advantages(ro)))(tr.rollout()))   # compile + warm up
     pairs, t_env, t_conv, t_roll, t_upd = [], 0.0, 0.0, 0.0, 0.0
     for _ in range(updates):
@@ -197,6 +199,8 @@ if __name__ == "__main__":
     ap.add_argument("--paths", nargs="+", default=["scan", "split"], choices=sorted(PATHS),
                     help="with --jaxmarl-config: GRU cell loop, gru_scan, gru_scan with actor and critic stepped concurrently")
     ap.add_argument("--update-threads", type=int, default=None, help="torch threads in updates (default: the trainer's)")
+    ap.add_argument("--sequential-update", action="store_true",
+                    help="without --jaxmarl-config: one sequential update using every update thread (MAPPOTrainer.split_update=False)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     if a.jaxmarl_config:
@@ -209,12 +213,13 @@ if __name__ == "__main__":
             f"{os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f} at start); jax {jax.__version__} "
             f"({jax.default_backend()}), torch {torch.__version__}; code {code_version()}. "
             f"B={a.num_envs} envs x T={a.rollout_len}, {a.epochs} epochs x {a.minibatches} minibatches, {a.threads} torch "
-            f"thread(s) in rollouts, {update_threads_default()} in updates; {a.updates} updates per map.")
+            f"thread(s) in rollouts, {update_threads_default()} in updates ("
+            f"{'one sequential update' if a.sequential_update else 'actor and critic stepped concurrently when >= 2'}); {a.updates} updates per map.")
     lines = [head, "", "| map | train env-steps/s | ratio median | ratio min | ratio max | env | JAX->torch | policy+rest | update |",
              "|---|---|---|---|---|---|---|---|---|"]
     print(head)
     for m in a.maps:
-        r = measure(m, a.num_envs, a.rollout_len, a.updates, a.epochs, a.minibatches)
+        r = measure(m, a.num_envs, a.rollout_len, a.updates, a.epochs, a.minibatches, False if a.sequential_update else None)
         q = r["ratios"]
         print(f"{m:>4}: train {r['sps']:6.0f} env-steps/s; train/raw ratio median {q[len(q) // 2]:.2f} (min {q[0]:.2f}, max {q[-1]:.2f}, "
               f"{len(q)} interleaved pairs) | shares of training time: env {r['env']:.0%}, JAX->torch {r['convert']:.0%}, "
