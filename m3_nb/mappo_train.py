@@ -556,7 +556,7 @@ def update_threads_default() -> int:
 
 def split_update_mode(self, threads: int) -> bool:
     "Whether an update with `threads` threads steps actor and critic concurrently (`MAPPOTrainer.split_update`: None = when possible)."
-    want = getattr(self, "split_update", None)
+    want = self.split_update                                          # class default None (below)
     shared = {id(p) for p in self.actor.parameters()} & {id(p) for p in self.critic.parameters()}
     why = ("an extra loss is given (it may read both networks)" if self.extra_loss is not None else
            f"actor and critic share {len(shared)} parameter tensor(s)" if shared else
