@@ -10,8 +10,9 @@ with the experiments' pre-training config (`m3_nb.experiments.pretrain_config`, 
 * A plain MLP probe (two hidden layers of 128, Adam 3e-4, 5,000 steps of 256, the same windows' last step) with and without
   an input LayerNorm and the previous action: held-out accuracy per map. It needs no history and no latent.
 
-Results are cached per variant (rerunning skips finished ones) in `results/<scale>/diagnostics/cloning/`, then merged into
-`cloning.md` / `cloning.csv` there.
+Results are cached per variant in `results/<scale>/diagnostics/cloning/`, then merged into
+`cloning.md` / `cloning.csv` there; a rerun skips a variant whose cached result was made by the same code (`identity()`:
+the library modules it runs and this script), and recomputes it otherwise.
 
     .venv/bin/python tools/cloning_diagnostics.py                # every variant, one process per core
     .venv/bin/python tools/cloning_diagnostics.py --only default K1
@@ -92,11 +93,23 @@ def run_probe(name: str, scale: str, steps: int = 5000, batch: int = 256, hidden
             "accuracy": {pc.tasks[k]: float(ok[tid == k].mean()) for k in range(len(pc.tasks))}}
 
 
+def identity() -> str:
+    "Code identity of what a result depends on: the library modules the runs import, and this script."
+    import hashlib
+    from m3_nb.io import code_identity
+    lib = code_identity("m3_nb.experiments", "m3_nb.pretrain", "m3_nb.m3", "m3_nb.envs", "m3_nb.collect")
+    return lib + "-" + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
+def _cached(path: Path, ident: str) -> bool:
+    return path.exists() and json.loads(path.read_text()).get("identity") == ident
+
+
 def _job(args):
     kind, name, scale, out_dir = args
     from m3_nb.io import write_json, provenance
     res = (run_m3 if kind == "M3" else run_probe)(name, scale)
-    res["provenance"] = provenance()
+    res["provenance"], res["identity"] = provenance(), identity()
     write_json(res, Path(out_dir) / f"{kind}__{name}.json")
     return f"{kind} {name}: {res['wall_s']} s"
 
@@ -112,15 +125,17 @@ def table(out_dir: Path, scale: str):
                "code_version": r["provenance"]["code_version"][:12]}
         rows.append(row)
     if not rows: raise SystemExit(f"no results in {out_dir}")
-    df = pd.DataFrame(rows).sort_values(["kind", "variant"], key=lambda s: s.map(lambda v: (v != "default", v)) if s.name == "variant" else s)
+    df = pd.DataFrame(rows)
+    df = df.assign(_o=df.variant != "default").sort_values(["kind", "_o", "variant"]).drop(columns="_o")
     caption = (f"Cloning diagnostics (exploratory, issue 12): set A's good data at scale {scale}, held-out 10 % of episodes, "
                "seed 0 only (one pre-training per row: differences of ~0.01 in accuracy are within noise). 'M3' rows: the "
                "experiments' pre-training config with one change (variant; steps = gradient steps), greedy return over 32 "
                "episodes of the pre-trained policy. 'probe' rows: a plain MLP (2 x 128) on the last step's observation "
                "(+ LayerNorm / + previous action), 5,000 Adam steps of 256. World: SMAX with the SC2 unit model. Written by "
                "tools/cloning_diagnostics.py; code versions in the last column.")
-    (out_dir / "cloning.csv").write_text(df.to_csv(index=False))
-    (out_dir / "cloning.md").write_text(caption + "\n\n" + df.to_markdown(index=False) + "\n")
+    from m3_nb.io import atomic_write
+    with atomic_write(out_dir / "cloning.csv") as f: f.write(df.to_csv(index=False))
+    with atomic_write(out_dir / "cloning.md") as f: f.write(caption + "\n\n" + df.to_markdown(index=False) + "\n")
     print((out_dir / "cloning.md").read_text())
 
 
@@ -135,8 +150,10 @@ if __name__ == "__main__":
     jobs = [("M3", n) for n in M3_VARIANTS] + [("probe", n) for n in PROBES]
     unknown = set(a.only or ()) - {n for _, n in jobs}
     if unknown: ap.error(f"unknown variants {sorted(unknown)}; known: {[n for _, n in jobs]}")
-    todo = [(k, n, a.scale, str(out_dir)) for k, n in jobs if (not a.only or n in a.only) and not (out_dir / f"{k}__{n}.json").exists()]
-    todo.sort(key=lambda j: j[1] != "steps_x4")          # the longest first
+    ident = identity()
+    todo = [(k, n, a.scale, str(out_dir)) for k, n in jobs
+            if (not a.only or n in a.only) and not _cached(out_dir / f"{k}__{n}.json", ident)]
+    todo.sort(key=lambda j: j[1] not in ("steps_x4", "no_vq_encoder"))     # the two longest (~330-390 s) first
     print(f"{len(todo)} to run in {a.processes} process(es); results in {out_dir}", flush=True)
     with ProcessPoolExecutor(a.processes) as ex:
         for msg in ex.map(_job, todo): print(msg, flush=True)
