@@ -19,11 +19,12 @@ from .mappo import mask_logits, MASKED_LOGIT, UsedColumns, used_columns, columns
 from .io import atomic_path, write_json
 
 # %% auto #0
-__all__ = ['CONTEXT_KINDS', 'SEMANTIC_MODEL', 'SEMANTIC_PACKAGE', 'SEMANTIC_DIM', 'SEMANTIC_TABLE', 'text_extra_available',
-           'embed_descriptions', 'write_semantic_table', 'load_semantic_table', 'semantic_context', 'context_dim',
-           'task_context', 'M3Config', 'check_batch', 'step_features', 'quantize', 'straight_through',
-           'kmeans_codebook', 'WindowEncoder', 'WindowDecoder', 'CausalTransformerEncoder', 'TaskPrompt', 'M3Model',
-           'synthetic_windows', 'embedding_version', 'save_m3', 'load_checkpoint', 'load_m3']
+__all__ = ['CONTEXT_KINDS', 'SEMANTIC_MODEL', 'SEMANTIC_PACKAGE', 'SEMANTIC_DIM', 'SEMANTIC_TABLE', 'INPUT_NORMS',
+           'text_extra_available', 'embed_descriptions', 'write_semantic_table', 'load_semantic_table',
+           'semantic_context', 'context_dim', 'task_context', 'M3Config', 'check_batch', 'step_features', 'quantize',
+           'straight_through', 'kmeans_codebook', 'layer_norm_obs', 'WindowEncoder', 'WindowDecoder',
+           'CausalTransformerEncoder', 'TaskPrompt', 'M3Model', 'synthetic_windows', 'embedding_version', 'save_m3',
+           'load_checkpoint', 'load_m3']
 
 # %% ../nbs/04_m3.ipynb #59a464ab
 CONTEXT_KINDS = ("semantic", "map_info", "learned", "none")
@@ -102,6 +103,8 @@ def task_context(task: str | TaskSpec, kind: str, tasks: Sequence[str] = ()) -> 
     raise ValueError(f"context kind {kind!r} is not one of {CONTEXT_KINDS}")
 
 # %% ../nbs/04_m3.ipynb #ea8681ef
+INPUT_NORMS = ("none", "obs", "step")
+
 @dataclass(frozen=True)
 class M3Config:
     "Shape of an M3 model and its three ablation switches (Section 6.4)."
@@ -120,6 +123,7 @@ class M3Config:
     agent_split: bool = True          # ablation 3 when False: the whole latent is z_tau (no z_i, no L_as)
     tf_layers: int = 2                # causal-transformer layers (used only when vq=False)
     tf_heads: int = 4                 # attention heads (used only when vq=False)
+    input_norm: str = "obs"           # window encoder's input normalisation: 'obs' (LayerNorm of each o_j, no affine, as MAPPO's actor), 'step' (affine LayerNorm of each step embedding) or 'none' (before 2026-12-03)
 
     def __post_init__(self):
         object.__setattr__(self, "tasks", tuple(self.tasks))
@@ -127,6 +131,8 @@ class M3Config:
             raise ValueError(f"context_kind {self.context_kind!r} is not one of {CONTEXT_KINDS}")
         if self.context_kind == "learned" and not self.tasks:
             raise ValueError("context_kind 'learned' needs the task list (tasks=...) to size the embedding")
+        if self.input_norm not in INPUT_NORMS:
+            raise ValueError(f"input_norm {self.input_norm!r} is not one of {INPUT_NORMS}")
         for f in ("obs_dim", "n_actions", "context_len", "hidden", "shared_dim", "n_codes"):
             if getattr(self, f) < 1: raise ValueError(f"{f} must be >= 1, found {getattr(self, f)}")
 
@@ -139,6 +145,10 @@ class M3Config:
     @property
     def latent_dim(self) -> int: return self.shared_dim if self.split else self.shared_dim + self.specific_dim
     def to_dict(self) -> dict: return asdict(self)
+    @classmethod
+    def from_dict(cls, d: dict) -> "M3Config":
+        "The config saved as `d` (`to_dict`); a dict without 'input_norm' was saved before that field existed, when the encoder read raw observations."
+        return cls(**{"input_norm": "none", **d})
 
 # %% ../nbs/04_m3.ipynb #f81cf21d
 def check_batch(cfg: M3Config, batch: dict, source: str = "batch") -> None:
@@ -203,16 +213,29 @@ def _obs_linear(obs, W, b=None):
     if isinstance(obs, UsedColumns): return columns_linear(obs, W, W.new_zeros(W.shape[0]) if b is None else b)
     return F.linear(obs, W, b)
 
+def layer_norm_obs(obs, eps: float = 1e-5):
+    "LayerNorm (no affine) of each observation over its D columns, for a tensor or for `UsedColumns` without LayerNorm (kept in that form)."
+    if not isinstance(obs, UsedColumns): return F.layer_norm(obs, obs.shape[-1:], eps=eps)
+    if obs.shift is not None: raise ValueError("these observations are already LayerNorm'd (UsedColumns with a shift)")
+    D, v = obs.unused.shape[0], obs.values                    # unused columns are 0: they count in D, add nothing to the sums
+    mean = v.sum(-1, keepdim=True) / D
+    rstd = torch.rsqrt((v * v).sum(-1, keepdim=True) / D - mean * mean + eps)
+    return obs._replace(values=(v - mean) * rstd, shift=-mean * rstd)
+
 class WindowEncoder(nn.Module):
     "p(z | tau_i^t): a shared per-step embedding of [o_j, a_{j-1}] (zero on padded steps), then an MLP over the K steps; [B, d_out]."
     def __init__(self, cfg: M3Config, d_out: int):
         super().__init__()
         self.obs_in = nn.Linear(cfg.obs_dim, cfg.step_dim)          # W_o o_j + b ...
         self.act_in = nn.Embedding(cfg.n_actions, cfg.step_dim)     # ... + W_a onehot(a_{j-1}), as a lookup
+        self.input_norm = cfg.input_norm
+        self.step_norm = nn.LayerNorm(cfg.step_dim) if cfg.input_norm == "step" else None
         self.mlp = _mlp(cfg.context_len * cfg.step_dim, cfg.hidden, d_out)
     def step_embed(self, obs, prev_actions):
-        "Each step's embedding before padding, W_o o_j + b + W_a a_{j-1}: [..., step_dim]; it depends on the step alone."
-        return _obs_linear(obs, self.obs_in.weight, self.obs_in.bias) + self.act_in(prev_actions.long())
+        "Each step's embedding before padding, W_o o_j + b + W_a a_{j-1} (o_j or the sum LayerNorm'd per `input_norm`): [..., step_dim]; it depends on the step alone."
+        if self.input_norm == "obs": obs = layer_norm_obs(obs)
+        e = _obs_linear(obs, self.obs_in.weight, self.obs_in.bias) + self.act_in(prev_actions.long())
+        return e if self.step_norm is None else self.step_norm(e)
     def from_steps(self, e, valid):
         "The output [B, d_out] from windows of step embeddings e [B, K, step_dim]; padded steps (valid False) read as zero."
         return self.mlp(F.relu(e * valid.unsqueeze(-1).to(e.dtype)).flatten(-2))
@@ -362,7 +385,8 @@ def synthetic_windows(n: int, obs_dim: int, n_actions: int, K: int, n_tasks: int
 def _embedding_params(model) -> list:
     "The parameters a step embedding reads (`encoder.step_embed`)."
     enc = model.encoder
-    return [enc.obs_in.weight, enc.obs_in.bias, enc.act_in.weight] if isinstance(enc, WindowEncoder) else [enc.embed.weight]
+    if not isinstance(enc, WindowEncoder): return [enc.embed.weight]
+    return [enc.obs_in.weight, enc.obs_in.bias, enc.act_in.weight] + ([] if enc.step_norm is None else list(enc.step_norm.parameters()))
 
 def embedding_version(model) -> int:
     "A random id of the current values of the step-embedding weights; a new id whenever any of them differs bit for bit from the last call's."
@@ -464,6 +488,6 @@ def load_checkpoint(path) -> dict:
 def load_m3(path) -> M3Model:
     "The M3 model saved at `path`, in eval mode; it is an actor (initial_state/forward, the actor interface of nbs/02_mappo)."
     ck = load_checkpoint(path)
-    model = M3Model(M3Config(**ck["config"]))
+    model = M3Model(M3Config.from_dict(ck["config"]))
     model.load_state_dict(ck["model"])
     return model.eval()

@@ -258,7 +258,7 @@ def pretrain(cfg: PretrainConfig, data, resume: bool = True) -> dict:
     start, metrics = 0, []
     if resume and ckpt is not None and ckpt.exists():              # resume: weights, optimiser, RNGs, metrics
         ck = load_checkpoint(ckpt)                                 # (on CPU; load_state_dict copies to the device)
-        if M3Config(**ck["config"]) != mcfg:
+        if M3Config.from_dict(ck["config"]) != mcfg:
             raise ValueError(f"checkpoint {ckpt} has model config {ck['config']}, this run builds {mcfg.to_dict()}")
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["optimizer"])
         gen.set_state(ck["rng"]["batches"]); torch.set_rng_state(ck["rng"]["torch"])

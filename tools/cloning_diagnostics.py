@@ -5,7 +5,8 @@ the behaviour-cloning control reaches JP 16.0 in Table 1. This script separates 
 with the experiments' pre-training config (`m3_nb.experiments.pretrain_config`, seed 0) and one change:
 
 * M3 variants (`m3_nb.pretrain.pretrain_files`, held-out 10 % of episodes): the loss terms of Eq 6 switched off one at a time
-  or all but L_SL, K = 1 or 4 instead of `small`'s 16, a wider step embedding, 4x the gradient steps, the no-VQ encoder;
+  or all but L_SL, K = 1 or 4 instead of `small`'s 16, a wider step embedding, 4x the gradient steps, the no-VQ encoder,
+  a LayerNorm of each observation or of each step embedding (`M3Config.input_norm`);
   held-out action accuracy per map and greedy return over 32 episodes on 2m_vs_1z and 3m.
 * A plain MLP probe (two hidden layers of 128, Adam 3e-4, 5,000 steps of 256, the same windows' last step) with and without
   an input LayerNorm and the previous action: held-out accuracy per map. It needs no history and no latent.
@@ -29,6 +30,10 @@ M3_VARIANTS = {   # name -> PretrainConfig overrides ('model': M3Config fields)
     "sl_only": {"w_recons": 0.0, "w_emb": 0.0, "w_as": 0.0}, "steps_x4": {"steps_factor": 4},
     "step_dim64": {"model": {"step_dim": 64}}, "K1": {"model": {"context_len": 1}}, "K4": {"model": {"context_len": 4}},
     "no_vq_encoder": {"model": {"vq": False}},
+    "obs_norm": {"model": {"input_norm": "obs"}}, "step_norm": {"model": {"input_norm": "step"}},
+    "obs_norm_steps_x4": {"model": {"input_norm": "obs"}, "steps_factor": 4},
+    "obs_norm_lr1e-3": {"model": {"input_norm": "obs"}, "lr": 1e-3}, "obs_norm_K4": {"model": {"input_norm": "obs", "context_len": 4}},
+    "obs_norm_hidden256": {"model": {"input_norm": "obs", "hidden": 256}},
 }
 PROBES = {"mlp": (False, False), "mlp+prev": (False, True), "mlp+ln": (True, False), "mlp+ln+prev": (True, True)}
 ROLLOUT_MAPS = ("2m_vs_1z", "3m")
