@@ -5,8 +5,9 @@ the behaviour-cloning control reaches JP 16.0 in Table 1. This script separates 
 with the experiments' pre-training config (`m3_nb.experiments.pretrain_config`, seed 0) and one change:
 
 * M3 variants (`m3_nb.pretrain.pretrain_files`, held-out 10 % of episodes): the loss terms of Eq 6 switched off one at a time
-  or all but L_SL, K = 1 or 4 instead of `small`'s 16, a wider step embedding, 4x the gradient steps, the no-VQ encoder,
-  a LayerNorm of each observation or of each step embedding (`M3Config.input_norm`);
+  or all but L_SL, K = 1 or 4 instead of `small`'s 16, a wider step embedding or hidden layers, 4x the gradient steps, a
+  larger learning rate, the no-VQ encoder, the raw observation (`M3Config.input_norm='none'`, the encoder before
+  2026-12-03) or a LayerNorm of each step embedding instead of each observation;
   held-out action accuracy per map and greedy return over 32 episodes on 2m_vs_1z and 3m.
 * A plain MLP probe (two hidden layers of 128, Adam 3e-4, 5,000 steps of 256, the same windows' last step) with and without
   an input LayerNorm and the previous action: held-out accuracy per map. It needs no history and no latent.
@@ -27,13 +28,12 @@ sys.path.insert(0, str(ROOT))
 
 M3_VARIANTS = {   # name -> PretrainConfig overrides ('model': M3Config fields)
     "default": {}, "no_recons": {"w_recons": 0.0}, "no_emb": {"w_emb": 0.0}, "no_as": {"w_as": 0.0},
-    "sl_only": {"w_recons": 0.0, "w_emb": 0.0, "w_as": 0.0}, "steps_x4": {"steps_factor": 4},
-    "step_dim64": {"model": {"step_dim": 64}}, "K1": {"model": {"context_len": 1}}, "K4": {"model": {"context_len": 4}},
+    "sl_only": {"w_recons": 0.0, "w_emb": 0.0, "w_as": 0.0}, "steps_x4": {"steps_factor": 4}, "lr1e-3": {"lr": 1e-3},
+    "step_dim64": {"model": {"step_dim": 64}}, "hidden256": {"model": {"hidden": 256}},
+    "K1": {"model": {"context_len": 1}}, "K4": {"model": {"context_len": 4}},
+    "raw_input": {"model": {"input_norm": "none"}}, "raw_input_steps_x4": {"model": {"input_norm": "none"}, "steps_factor": 4},
+    "step_norm": {"model": {"input_norm": "step"}},
     "no_vq_encoder": {"model": {"vq": False}},
-    "obs_norm": {"model": {"input_norm": "obs"}}, "step_norm": {"model": {"input_norm": "step"}},
-    "obs_norm_steps_x4": {"model": {"input_norm": "obs"}, "steps_factor": 4},
-    "obs_norm_lr1e-3": {"model": {"input_norm": "obs"}, "lr": 1e-3}, "obs_norm_K4": {"model": {"input_norm": "obs", "context_len": 4}},
-    "obs_norm_hidden256": {"model": {"input_norm": "obs", "hidden": 256}},
 }
 PROBES = {"mlp": (False, False), "mlp+prev": (False, True), "mlp+ln": (True, False), "mlp+ln+prev": (True, True)}
 ROLLOUT_MAPS = ("2m_vs_1z", "3m")
@@ -134,7 +134,8 @@ def table(out_dir: Path, scale: str):
     df = df.assign(_o=df.variant != "default").sort_values(["kind", "_o", "variant"]).drop(columns="_o")
     caption = (f"Cloning diagnostics (exploratory, issue 12): set A's good data at scale {scale}, held-out 10 % of episodes, "
                "seed 0 only (one pre-training per row: differences of ~0.01 in accuracy are within noise). 'M3' rows: the "
-               "experiments' pre-training config with one change (variant; steps = gradient steps), greedy return over 32 "
+               "experiments' pre-training config (the encoder LayerNorms each observation, M3Config.input_norm='obs'; "
+               "'raw_input' is the encoder before 2026-12-03) with one change (variant; steps = gradient steps), greedy return over 32 "
                "episodes of the pre-trained policy. 'probe' rows: a plain MLP (2 x 128) on the last step's observation "
                "(+ LayerNorm / + previous action), 5,000 Adam steps of 256. World: SMAX with the SC2 unit model. Written by "
                "tools/cloning_diagnostics.py; code versions in the last column.")
@@ -158,7 +159,7 @@ if __name__ == "__main__":
     ident = identity()
     todo = [(k, n, a.scale, str(out_dir)) for k, n in jobs
             if (not a.only or n in a.only) and not _cached(out_dir / f"{k}__{n}.json", ident)]
-    todo.sort(key=lambda j: j[1] not in ("steps_x4", "no_vq_encoder"))     # the two longest (~330-390 s) first
+    todo.sort(key=lambda j: j[1] not in ("steps_x4", "raw_input_steps_x4", "no_vq_encoder"))     # the longest (~350-410 s) first
     print(f"{len(todo)} to run in {a.processes} process(es); results in {out_dir}", flush=True)
     with ProcessPoolExecutor(a.processes) as ex:
         for msg in ex.map(_job, todo): print(msg, flush=True)
