@@ -147,10 +147,10 @@ def main():
     pre = pd.DataFrame(pretrain_sps(data_dir, args.pretrain_steps))
     print(on.round(3).to_string(index=False)); print(pre.round(3).to_string(index=False))
     load1 = os.getloadavg()[0]
-    note = (f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on a SHARED machine "
-            f"({os.cpu_count()} cores, load average {load0:.1f} at start and {load1:.1f} at the end, other engineers' jobs "
-            f"running): absolute numbers are noisy and low; ratios within one run are the comparable quantity, and even they "
-            f"move with the load. Process pinned to core(s) {sorted(os.sched_getaffinity(0))}{'; ' + args.note if args.note else ''}. "
+    note = (f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores "
+            f"(load average {load0:.1f} at start, before this process, and {load1:.1f} at the end, this process included; "
+            f"the load average trails by a minute; what else ran is in the note after this; absolute numbers move with other load, ratios within one "
+            f"run are the comparable quantity). Process pinned to core(s) {sorted(os.sched_getaffinity(0))}{'; ' + args.note if args.note else ''}. "
             f"One torch thread in rollouts; {args.updates} timed updates per cell after one warm-up; untrained weights.")
     out = Path(args.out)
     write_json({"when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "note": note,
