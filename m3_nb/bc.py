@@ -17,7 +17,7 @@ from .cmg import get_task_set
 from .io import atomic_path
 from .mappo import MAPPOActor, ValueNorm
 from .mappo_train import MAPPOConfig, spec_of, spec_diff, make_train, _default_env_fn
-from .pretrain import supervised_action_loss, sample_batch, episode_split, stack_windows
+from .batches import supervised_action_loss, sample_batch, episode_split, stack_windows
 from .finetune import FinetuneConfig, protocol_config, awac_setup, curve_result, load_offline_episodes
 from .ledger import (RunSpec, Method, PaperSetup, register_method_factory, torch_threads, awac_data, stage_identity,
                           stage_checkpoint, offline_stage, _canonical)

