@@ -47,6 +47,8 @@ class M3Config:
     agent_split: bool = True          # ablation 3 when False: the whole latent is z_tau (no z_i, no L_as)
     tf_layers: int = 2                # causal-transformer layers (used only when vq=False)
     tf_heads: int = 4                 # attention heads (used only when vq=False)
+    step_hidden: int = 0              # width of a ReLU layer each o_j passes before its step_dim projection (0: linear, as before 2026-12-03b); window encoder only
+    prev_action: bool = True          # each step's embedding reads a_{j-1} (the paper's tau); False: observations only (a deviation, against copycat cloning)
     input_norm: str = "obs"           # window encoder's input normalisation: 'obs' (LayerNorm of each o_j, no affine, as MAPPO's actor), 'step' (affine LayerNorm of each step embedding) or 'none' (before 2026-12-03)
 
     def __post_init__(self):
@@ -57,6 +59,7 @@ class M3Config:
             raise ValueError("context_kind 'learned' needs the task list (tasks=...) to size the embedding")
         if self.input_norm not in INPUT_NORMS:
             raise ValueError(f"input_norm {self.input_norm!r} is not one of {INPUT_NORMS}")
+        if self.step_hidden < 0: raise ValueError(f"step_hidden must be >= 0 (0: a linear step embedding), found {self.step_hidden}")
         for f in ("obs_dim", "n_actions", "context_len", "hidden", "shared_dim", "n_codes"):
             if getattr(self, f) < 1: raise ValueError(f"{f} must be >= 1, found {getattr(self, f)}")
 
@@ -71,8 +74,8 @@ class M3Config:
     def to_dict(self) -> dict: return asdict(self)
     @classmethod
     def from_dict(cls, d: dict) -> "M3Config":
-        "The config saved as `d` (`to_dict`); a dict without 'input_norm' was saved before that field existed, when the encoder read raw observations."
-        return cls(**{"input_norm": "none", **d})
+        "The config saved as `d` (`to_dict`); a field the dict lacks was added after it was saved: 'input_norm' (raw observations then) and 'step_hidden' (a linear step embedding then) take their old meaning."
+        return cls(**{"input_norm": "none", "step_hidden": 0, "prev_action": True, **d})
 
 # %% ../nbs/04_m3.ipynb #f81cf21d
 def check_batch(cfg: M3Config, batch: dict, source: str = "batch") -> None:
@@ -150,15 +153,19 @@ class WindowEncoder(nn.Module):
     "p(z | tau_i^t): a shared per-step embedding of [o_j, a_{j-1}] (zero on padded steps), then an MLP over the K steps; [B, d_out]."
     def __init__(self, cfg: M3Config, d_out: int):
         super().__init__()
-        self.obs_in = nn.Linear(cfg.obs_dim, cfg.step_dim)          # W_o o_j + b ...
+        self.step_hidden = nn.Linear(cfg.obs_dim, cfg.step_hidden) if cfg.step_hidden else None   # optional: o_j -> ReLU(W_h o_j + b_h) first
+        self.obs_in = nn.Linear(cfg.step_hidden or cfg.obs_dim, cfg.step_dim)   # W_o o_j + b ...
         self.act_in = nn.Embedding(cfg.n_actions, cfg.step_dim)     # ... + W_a onehot(a_{j-1}), as a lookup
+        self.prev_action = cfg.prev_action
         self.input_norm = cfg.input_norm
         self.step_norm = nn.LayerNorm(cfg.step_dim) if cfg.input_norm == "step" else None
         self.mlp = _mlp(cfg.context_len * cfg.step_dim, cfg.hidden, d_out)
     def step_embed(self, obs, prev_actions):
-        "Each step's embedding before padding, W_o o_j + b + W_a a_{j-1} (o_j or the sum LayerNorm'd per `input_norm`): [..., step_dim]; it depends on the step alone."
+        "Each step's embedding before padding, W_o o_j + b + W_a a_{j-1} (o_j or the sum LayerNorm'd per `input_norm`; o_j through a ReLU layer first with `step_hidden`): [..., step_dim]; it depends on the step alone."
         if self.input_norm == "obs": obs = layer_norm_obs(obs)
-        e = _obs_linear(obs, self.obs_in.weight, self.obs_in.bias) + self.act_in(prev_actions.long())
+        if self.step_hidden is not None: obs = F.relu(_obs_linear(obs, self.step_hidden.weight, self.step_hidden.bias))
+        e = _obs_linear(obs, self.obs_in.weight, self.obs_in.bias)
+        if self.prev_action: e = e + self.act_in(prev_actions.long())
         return e if self.step_norm is None else self.step_norm(e)
     def from_steps(self, e, valid):
         "The output [B, d_out] from windows of step embeddings e [B, K, step_dim]; padded steps (valid False) read as zero."
@@ -310,7 +317,8 @@ def _embedding_params(model) -> list:
     "The parameters a step embedding reads (`encoder.step_embed`)."
     enc = model.encoder
     if not isinstance(enc, WindowEncoder): return [enc.embed.weight]
-    return [enc.obs_in.weight, enc.obs_in.bias, enc.act_in.weight] + ([] if enc.step_norm is None else list(enc.step_norm.parameters()))
+    return ([enc.obs_in.weight, enc.obs_in.bias, enc.act_in.weight] + ([] if enc.step_norm is None else list(enc.step_norm.parameters()))
+            + ([] if enc.step_hidden is None else list(enc.step_hidden.parameters())))
 
 def embedding_version(model) -> int:
     "A random id of the current values of the step-embedding weights; a new id whenever any of them differs bit for bit from the last call's."
