@@ -8,7 +8,7 @@ with the experiments' pre-training config (`m3_nb.experiments.pretrain_config`, 
   or all but L_SL, K = 1 or 4 instead of `small`'s 16, a wider step embedding or hidden layers, 4x the gradient steps, a
   larger learning rate, the no-VQ encoder, a ReLU layer of 128 before each step's projection (`M3Config.step_hidden`, with
   step_dim 32 or 16), no previous actions in the window (`M3Config.prev_action=False`, K = 16 or 1: copycat cloning?; with K = 1 and L_SL alone: BC's input through M3's
-  network), no commitment term (beta = 0: z_e is not pulled toward the dictionary), the raw observation (`M3Config.input_norm='none'`, the encoder before
+  network, and with one extra term removed at a time), no commitment term (beta = 0: z_e is not pulled toward the dictionary), L_recons weighted 0.1 or 0.3, the raw observation (`M3Config.input_norm='none'`, the encoder before
   2026-12-03) or a LayerNorm of each step embedding instead of each observation;
   held-out action accuracy per map and greedy return over 32 episodes on 2m_vs_1z and 3m.
 * A plain MLP probe (two hidden layers of 128, Adam 3e-4, 5,000 steps of 256, the same windows' last step) with and without
@@ -40,6 +40,9 @@ M3_VARIANTS = {   # name -> PretrainConfig overrides ('model': M3Config fields)
     "no_prev_action": {"model": {"prev_action": False}}, "no_prev_action_K1": {"model": {"prev_action": False, "context_len": 1}},
     "K1_no_prev_sl_only": {"model": {"prev_action": False, "context_len": 1}, "w_recons": 0.0, "w_emb": 0.0, "w_as": 0.0},
     "no_commitment": {"beta": 0.0},
+    **{f"K1_no_prev_{k}": {"model": {"prev_action": False, "context_len": 1}, **v}
+       for k, v in {"no_recons": {"w_recons": 0.0}, "no_emb": {"w_emb": 0.0}, "no_as": {"w_as": 0.0}}.items()},
+    "recons_w0.1": {"w_recons": 0.1}, "recons_w0.3": {"w_recons": 0.3},
 }
 PROBES = {"mlp": (False, False), "mlp+prev": (False, True), "mlp+ln": (True, False), "mlp+ln+prev": (True, True)}
 ROLLOUT_MAPS = ("2m_vs_1z", "3m")
