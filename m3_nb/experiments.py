@@ -223,20 +223,34 @@ def run_paper_sweep(setup: PaperSetup, specs: list[RunSpec], methods: dict | Non
         times[f"runs:{name}"] = time.perf_counter() - t0
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), times
 
-def _group_worker(arg_path: str):
-    "One worker process of `run_groups`: its (setup, specs, methods, result path) from a pickle; runs them and writes the files it opened and its stage times."
-    import pickle, torch
+def _group_worker_loop():
+    "A persistent worker of `run_groups`: runs the groups whose pickles arrive on stdin, one after another, in this process (imports, environments compiled by JAX and other caches are kept between groups); each group's output goes to its own log, its result (or its error) to its result file."
+    import os, pickle, sys, traceback, torch
     from m3_nb.finetune import record_opened_files
     torch.set_num_threads(1)
-    with open(arg_path, "rb") as f: setup, group, methods, out = pickle.load(f)
-    log = lambda m: print(time.strftime("%H:%M:%S"), m, flush=True)
-    with record_opened_files() as opened:
-        _, times = run_paper_sweep(setup, group, methods, log=log)
-    write_json({"opened": sorted(set(opened)), "times": times}, out)
+    while line := sys.stdin.readline().strip():
+        with open(line, "rb") as f: setup, group, methods, out, logf = pickle.load(f)
+        sys.stdout.flush(); sys.stderr.flush()
+        saved = os.dup(1), os.dup(2)
+        with open(logf, "w") as lf:
+            os.dup2(lf.fileno(), 1); os.dup2(lf.fileno(), 2)            # the group's output (tqdm, warnings included) to its log
+            try:
+                log = lambda m: print(time.strftime("%H:%M:%S"), m, flush=True)
+                with record_opened_files() as opened:
+                    _, times = run_paper_sweep(setup, group, methods, log=log)
+                result = {"opened": sorted(set(opened)), "times": times}
+            except Exception:
+                traceback.print_exc(); result = {"error": traceback.format_exc()[-3000:]}
+            finally:
+                sys.stdout.flush(); sys.stderr.flush()
+                os.dup2(saved[0], 1); os.dup2(saved[1], 2)
+                for fd in saved: os.close(fd)
+        write_json(result, out)
+        if "error" in result: sys.exit(1)
 
 def run_groups(setup: PaperSetup, specs: list[RunSpec], methods: dict, processes: int, after: dict | None = None,
                log=print, opened: list | None = None) -> dict:
-    "Each (method, task set, seed) group of `specs` with runs to do — its shared stage (pre-training), then its runs — in a fresh worker process, `processes` at a time; a group of method m waits while group (after[m], same set, same seed) is queued or running. Returns stage seconds summed over workers (compute, not wall)."
+    "Each (method, task set, seed) group of `specs` with runs to do — its shared stage (pre-training), then its runs — in one of `processes` persistent worker processes (`_group_worker_loop`: a worker runs one group at a time and keeps its imports and compiled environments for the next); a group of method m waits while group (after[m], same set, same seed) is queued or running. Returns stage seconds summed over workers (compute, not wall)."
     import os, pickle, subprocess, sys
     from tqdm.auto import tqdm
     import m3_nb
@@ -258,37 +272,53 @@ def run_groups(setup: PaperSetup, specs: list[RunSpec], methods: dict, processes
     waits_for = lambda key: (after[key[0]], *key[1:]) if key[0] in after else None
     root = str(Path(m3_nb.__file__).resolve().parents[1])       # the workers import this m3_nb, whatever the installed one
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    workers = []                                  # [process, its own log, its group (key, result, log, start) or None]
+    def worker():
+        idle = next((w for w in workers if w[2] is None), None)
+        if idle is not None: return idle
+        wlog = open(work / f"worker{len(workers)}.log", "w")
+        p = subprocess.Popen([sys.executable, "-c", "from m3_nb.experiments import _group_worker_loop; _group_worker_loop()"],
+                             stdin=subprocess.PIPE, stdout=wlog, stderr=subprocess.STDOUT, env=env, text=True)
+        workers.append([p, wlog, None]); return workers[-1]
     def launch(key, group):
         tag = "__".join(map(str, key))
         arg, res, logf = work / f"{tag}.pkl", work / f"{tag}.json", work / f"{tag}.log"
         res.unlink(missing_ok=True)
-        with open(arg, "wb") as f: pickle.dump((setup, group, {s.method: methods[s.method] for s in group}, str(res)), f)
-        with open(logf, "w") as lf:
-            p = subprocess.Popen([sys.executable, "-c", "import sys; from m3_nb.experiments import _group_worker; _group_worker(sys.argv[1])",
-                                  str(arg)], stdout=lf, stderr=subprocess.STDOUT, env=env)
+        with open(arg, "wb") as f: pickle.dump((setup, group, {s.method: methods[s.method] for s in group}, str(res), str(logf)), f)
+        w = worker()
+        w[0].stdin.write(f"{arg}\n"); w[0].stdin.flush()
+        w[2] = (key, res, logf, time.perf_counter())
         log(f"[groups] {tag}: started (log {logf})")
-        return key, p, res, logf, time.perf_counter()
-    times, running = {}, []
+    times = {}
+    busy_keys = lambda: {w[2][0] for w in workers if w[2] is not None}
     bar = tqdm(total=len(queue), desc="groups", leave=False)
     try:
-        while queue or running:
-            while len(running) < processes:
-                busy = {k for k, _ in queue} | {r[0] for r in running}
-                nxt = next((q for q in queue if waits_for(q[0]) not in busy), None)
+        while queue or busy_keys():
+            while len(busy_keys()) < processes:
+                blocked = {k for k, _ in queue} | busy_keys()
+                nxt = next((q for q in queue if waits_for(q[0]) not in blocked), None)
                 if nxt is None: break
-                queue.remove(nxt); running.append(launch(*nxt))
+                queue.remove(nxt); launch(*nxt)
             time.sleep(0.5)
-            for item in [r for r in running if r[1].poll() is not None]:
-                key, p, res, logf, started = item
-                running.remove(item); bar.update()
-                if p.returncode:
-                    raise RuntimeError(f"group {key} failed (exit {p.returncode}); the end of its log {logf}:\n{logf.read_text()[-3000:]}")
+            for w in [w for w in workers if w[2] is not None]:
+                key, res, logf, started = w[2]
+                if not res.exists():
+                    if w[0].poll() is not None:   # died without a result: killed, out of memory, a crash below Python
+                        raise RuntimeError(f"group {key}: its worker exited ({w[0].returncode}) before finishing; the end of its log {logf}:\n"
+                                           f"{logf.read_text()[-3000:] if logf.exists() else ''}")
+                    continue
                 got = json.loads(res.read_text())
+                w[2] = None; bar.update()
+                if "error" in got: raise RuntimeError(f"group {key} failed; the end of its log {logf}:\n{logf.read_text()[-3000:]}")
                 if opened is not None: opened.extend(got["opened"])
                 for k, v in got["times"].items(): times[k] = times.get(k, 0.0) + v
                 log(f"[groups] {'__'.join(map(str, key))}: done in {time.perf_counter() - started:.0f} s")
+        for p, *_ in workers: p.stdin.close()       # an empty line: each worker leaves its loop
+        for p, *_ in workers: p.wait(timeout=60)
     finally:
-        for _, p, *_ in running: p.terminate()
+        for p, wlog, _ in workers:
+            if p.poll() is None: p.terminate()
+            wlog.close()
         bar.close()
     return times
 
