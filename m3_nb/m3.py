@@ -4,7 +4,7 @@ r"""Section 4.1 as modules: a shared trajectory encoder whose latent splits into
 
 # %% ../nbs/04_m3.ipynb #5f4f8a6b
 from __future__ import annotations
-import functools, importlib.util, json, math, os
+import math, os
 from dataclasses import dataclass, asdict, replace, field
 from pathlib import Path
 from typing import Sequence
