@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def online_setups(map_name: str, data_dir: Path):
+def online_setups(map_name: str, data_dir: Path, context_len: int | None = None):
     "{method: (actor, critic, extra_loss, value_norm, context_vectors, mappo overrides)} for one map, untrained."
     from m3_nb.mappo import ValueNorm, MAPPOActor
     from m3_nb.m3 import M3Model, M3Config
@@ -39,9 +39,10 @@ def online_setups(map_name: str, data_dir: Path):
     offline = load_offline_episodes(sorted((data_dir / map_name).glob("*.h5")))
     ft = FinetuneConfig()
     out = {"MAPPO": lambda: (None, None, None, None, None, {})}
-    def m3():
-        model = M3Model(M3Config(obs_dim=info["obs_shape"], n_actions=info["n_actions"], context_len=budget("smoke").context_len,
-                                 context_kind="semantic", tasks=(map_name,)))
+    K = context_len or budget("smoke").context_len
+    def m3(**over):
+        model = M3Model(M3Config(obs_dim=info["obs_shape"], n_actions=info["n_actions"], context_len=K,
+                                 context_kind="semantic", tasks=(map_name,), **over))
         ctx = model.task_context(map_name); vn = ValueNorm()
         return model, None, make_awac_loss(offline, ctx, ft, 0.99, vn), vn, {map_name: ctx}, {"context": "custom"}
     def bc():
@@ -54,7 +55,9 @@ def online_setups(map_name: str, data_dir: Path):
         return a, c, None, None, task_embeddings([map_name]), {"context": "custom"}
     def updet():
         return updet_actor(map_name), None, None, None, None, {}
-    out.update(M3=m3, MADT=madt, CARE=care, UPDeT=updet, BC=bc)
+    out.update(M3=m3, MADT=madt, CARE=care, UPDeT=updet, BC=bc,
+               **{"M3-noVQ": lambda: m3(vq=False),                          # Figure 3's no-VQ variant: MADT's GPT at MADT's sizes
+                  "M3-noVQ-wide": lambda: m3(vq=False, tf_dim=128, tf_heads=4, tf_style="post_ln")})   # its encoder before 2026-12-03c
     return out
 
 
@@ -125,6 +128,9 @@ def pretrain_sps(data_dir: Path, steps: int) -> list[dict]:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--maps", nargs="+", default=["3m", "MMM2"])
+    ap.add_argument("--methods", nargs="+", default=None, help="online methods to time (default: all; MAPPO, the reference, always)")
+    ap.add_argument("--context-len", type=int, default=None, help="M3's K (default: smoke's; small and full use 16)")
+    ap.add_argument("--no-pretrain", action="store_true", help="skip the pre-training part")
     ap.add_argument("--updates", type=int, default=3, help="timed updates per (map, method), after one warm-up update")
     ap.add_argument("--note", default="", help="what else the machine was running (goes into the record)")
     ap.add_argument("--pretrain-steps", type=int, default=30)
@@ -138,29 +144,30 @@ def main():
     data_dir = Path(args.data)
     online = []
     for mp in args.maps:
-        for name, build in online_setups(mp, data_dir).items():
+        for name, build in online_setups(mp, data_dir, args.context_len).items():
+            if args.methods and name != "MAPPO" and name not in args.methods: continue
             row = online_sps(mp, name, build, args.updates); online.append(row)
             print(f"{mp:5s} {name:6s} {row['env_steps_per_s']:8.0f} env-steps/s", flush=True)
     on = pd.DataFrame(online)
     ref = on[on["method"] == "MAPPO"].set_index("map")["env_steps_per_s"]          # (DataFrame.map is a method: index the column)
     on["ratio_to_MAPPO"] = on["env_steps_per_s"] / on["map"].map(ref)
-    pre = pd.DataFrame(pretrain_sps(data_dir, args.pretrain_steps))
+    pre = pd.DataFrame([] if args.no_pretrain else pretrain_sps(data_dir, args.pretrain_steps))
     print(on.round(3).to_string(index=False)); print(pre.round(3).to_string(index=False))
     load1 = os.getloadavg()[0]
     note = (f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores "
             f"(load average {load0:.1f} at start, before this process, and {load1:.1f} at the end, this process included; "
             f"the load average trails by a minute; what else ran is in the note after this; absolute numbers move with other load, ratios within one "
             f"run are the comparable quantity). Process pinned to core(s) {sorted(os.sched_getaffinity(0))}{'; ' + args.note if args.note else ''}. "
-            f"One torch thread in rollouts; {args.updates} timed updates per cell after one warm-up; untrained weights.")
+            f"One torch thread in rollouts; M3's K = {args.context_len or 'smoke'}; {args.updates} timed updates per cell after one warm-up; untrained weights.")
     out = Path(args.out)
     write_json({"when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "note": note,
                 "args": vars(args), "provenance": provenance(), "online": online, "pretrain": pre.to_dict("records"),
                 "wall_s": time.perf_counter() - t_start}, out.with_suffix(".json"))
-    m3 = on[on["method"] == "M3"].set_index("map")["ratio_to_MAPPO"]
+    m3 = on[on["method"] == "M3"].set_index("map")["ratio_to_MAPPO"] if "M3" in set(on["method"]) else pd.Series(dtype=float)
     target = "; ".join(f"{mp}: {r:.2f}x ({'met' if r >= 0.6 else 'MISSED'})" for mp, r in m3.items())
     md = (f"# Fine-tuning and pre-training speed (benchmarks/finetune_speed.py)\n\n{note}\n\n"
           f"Target M3 >= 0.6x MAPPO (issue 16): {target}. Code: {provenance()['code_version']}.\n\n## Online training, env-steps/s\n\n"
-          f"{on.round(3).to_markdown(index=False)}\n\n## Pre-training, samples/s\n\n{pre.round(3).to_markdown(index=False)}\n")
+          f"{on.round(3).to_markdown(index=False)}\n" + ("" if pre.empty else f"\n## Pre-training, samples/s\n\n{pre.round(3).to_markdown(index=False)}\n"))
     from m3_nb.io import atomic_write
     with atomic_write(out) as f: f.write(md)
     print(f"wrote {out}")

@@ -22,12 +22,13 @@ from .mappo import mask_logits, MASKED_LOGIT, UsedColumns, used_columns, columns
 from .io import atomic_path, write_json
 
 # %% auto #0
-__all__ = ['INPUT_NORMS', 'M3Config', 'check_batch', 'step_features', 'quantize', 'straight_through', 'kmeans_codebook',
-           'layer_norm_obs', 'WindowEncoder', 'WindowDecoder', 'CausalTransformerEncoder', 'TaskPrompt', 'M3Model',
-           'synthetic_windows', 'embedding_version', 'save_m3', 'load_checkpoint', 'load_m3']
+__all__ = ['INPUT_NORMS', 'TF_STYLES', 'M3Config', 'check_batch', 'step_features', 'quantize', 'straight_through',
+           'kmeans_codebook', 'layer_norm_obs', 'WindowEncoder', 'WindowDecoder', 'CausalTransformerEncoder',
+           'TaskPrompt', 'M3Model', 'synthetic_windows', 'embedding_version', 'save_m3', 'load_checkpoint', 'load_m3']
 
 # %% ../nbs/04_m3.ipynb #ea8681ef
 INPUT_NORMS = ("none", "obs", "step")
+TF_STYLES = ("madt", "post_ln")
 
 @dataclass(frozen=True)
 class M3Config:
@@ -45,8 +46,10 @@ class M3Config:
     vq: bool = True                   # ablation 1 when False: a causal transformer over the history, no dictionary (the decoder reads z_e)
     task_prompt: bool = True          # ablation 2 when False: z_e = z_tau, no context at all
     agent_split: bool = True          # ablation 3 when False: the whole latent is z_tau (no z_i, no L_as)
-    tf_layers: int = 2                # causal-transformer layers (used only when vq=False)
-    tf_heads: int = 4                 # attention heads (used only when vq=False)
+    tf_layers: int = 2                # causal-transformer layers (used only when vq=False; MADT's n_layer)
+    tf_heads: int = 2                 # attention heads (used only when vq=False; MADT's n_head; 4 before 2026-12-03c)
+    tf_dim: int = 32                  # causal-transformer width (used only when vq=False; MADT's n_embd; `hidden` before 2026-12-03c)
+    tf_style: str = "madt"            # 'madt': MADT's GPT (tanh token embedding, pre-LayerNorm GELU blocks, final LayerNorm); 'post_ln': torch's default layer (before 2026-12-03c)
     step_hidden: int = 0              # width of a ReLU layer each o_j passes before its step_dim projection (0: linear, as before 2026-12-03b); window encoder only
     prev_action: bool = True          # each step's embedding reads a_{j-1} (the paper's tau); False: observations only (a deviation, against copycat cloning)
     input_norm: str = "obs"           # window encoder's input normalisation: 'obs' (LayerNorm of each o_j, no affine, as MAPPO's actor), 'step' (affine LayerNorm of each step embedding) or 'none' (before 2026-12-03)
@@ -59,8 +62,10 @@ class M3Config:
             raise ValueError("context_kind 'learned' needs the task list (tasks=...) to size the embedding")
         if self.input_norm not in INPUT_NORMS:
             raise ValueError(f"input_norm {self.input_norm!r} is not one of {INPUT_NORMS}")
+        if self.tf_style not in TF_STYLES: raise ValueError(f"tf_style {self.tf_style!r} is not one of {TF_STYLES}")
+        if self.tf_dim % self.tf_heads: raise ValueError(f"tf_dim {self.tf_dim} is not divisible by tf_heads {self.tf_heads}")
         if self.step_hidden < 0: raise ValueError(f"step_hidden must be >= 0 (0: a linear step embedding), found {self.step_hidden}")
-        for f in ("obs_dim", "n_actions", "context_len", "hidden", "shared_dim", "n_codes"):
+        for f in ("obs_dim", "n_actions", "context_len", "hidden", "shared_dim", "n_codes", "tf_dim", "tf_heads"):
             if getattr(self, f) < 1: raise ValueError(f"{f} must be >= 1, found {getattr(self, f)}")
 
     @property
@@ -74,8 +79,8 @@ class M3Config:
     def to_dict(self) -> dict: return asdict(self)
     @classmethod
     def from_dict(cls, d: dict) -> "M3Config":
-        "The config saved as `d` (`to_dict`); a field the dict lacks was added after it was saved: 'input_norm' (raw observations then) and 'step_hidden' (a linear step embedding then) take their old meaning."
-        return cls(**{"input_norm": "none", "step_hidden": 0, "prev_action": True, **d})
+        "The config saved as `d` (`to_dict`); a field the dict lacks was added after it was saved: 'input_norm' (raw observations then), 'step_hidden' (a linear step embedding then) and the transformer's 'tf_dim'/'tf_style' (`hidden` wide, torch's post-LayerNorm layer then) take their old meaning."
+        return cls(**{"input_norm": "none", "step_hidden": 0, "prev_action": True, "tf_dim": d.get("hidden", 128), "tf_style": "post_ln", **d})
 
 # %% ../nbs/04_m3.ipynb #f81cf21d
 def check_batch(cfg: M3Config, batch: dict, source: str = "batch") -> None:
@@ -185,35 +190,50 @@ class WindowDecoder(nn.Module):
         return self.obs_out(h), self.act_out(h)
 
 class CausalTransformerEncoder(nn.Module):
-    "Ablation 1: a causal transformer over the K steps (as MADT); the last step's output [B, d_out]."
+    """Ablation 1: a causal transformer over the K steps, the last step's output [B, d_out]. `tf_style='madt'` (default) is
+    MADT's GPT at MADT's sizes (tf_dim 32, 2 heads, 2 layers): tanh token embedding + learned position, pre-LayerNorm blocks
+    with a GELU MLP of width 2 x tf_dim, a final LayerNorm; 'post_ln' is torch's default layer (post-LayerNorm, ReLU), as before 2026-12-03c."""
     def __init__(self, cfg: M3Config, d_out: int):
         super().__init__()
-        self.n_actions = cfg.n_actions
-        self.embed = nn.Linear(cfg.obs_dim + cfg.n_actions, cfg.hidden)
-        self.pos = nn.Parameter(torch.zeros(cfg.context_len, cfg.hidden))
-        layer = nn.TransformerEncoderLayer(cfg.hidden, cfg.tf_heads, 2 * cfg.hidden, dropout=0.0, batch_first=True)
+        self.n_actions, self.madt = cfg.n_actions, cfg.tf_style == "madt"
+        d = cfg.tf_dim
+        self.embed = nn.Linear(cfg.obs_dim + cfg.n_actions, d)
+        self.pos = nn.Parameter(torch.zeros(cfg.context_len, d))
+        layer = nn.TransformerEncoderLayer(d, cfg.tf_heads, 2 * d, dropout=0.0, batch_first=True,
+                                           activation="gelu" if self.madt else "relu", norm_first=self.madt)
         self.body = nn.TransformerEncoder(layer, cfg.tf_layers, enable_nested_tensor=False)
-        self.out = nn.Linear(cfg.hidden, d_out)
+        self.ln_f = nn.LayerNorm(d) if self.madt else nn.Identity()
+        self.out = nn.Linear(d, d_out)
         self.register_buffer("causal", nn.Transformer.generate_square_subsequent_mask(cfg.context_len), persistent=False)
     def step_embed(self, obs, prev_actions):
-        "Each step's input projection without the bias, W·[o_j, onehot(a_{j-1})]: [..., hidden]."
+        "Each step's input projection without the bias, W·[o_j, onehot(a_{j-1})]: [..., tf_dim]."
         W, D = self.embed.weight, self.embed.in_features - self.n_actions
         return _obs_linear(obs, W[:, :D]) + F.embedding(prev_actions.long(), W[:, D:].t())
+    def _inputs(self, e, valid):
+        "The first layer's input: embed(step_features(...)) (tanh'd for MADT's GPT) + position; padded steps read as zero features."
+        x = e * valid.unsqueeze(-1).to(e.dtype) + self.embed.bias
+        return (torch.tanh(x) if self.madt else x) + self.pos
     def tokens_from_steps(self, e, valid):
-        "Per-step outputs [B, K, hidden] of windows of step projections (`step_embed`); step j attends to steps <= j only."
-        x = e * valid.unsqueeze(-1).to(e.dtype) + self.embed.bias + self.pos     # = embed(step_features(...)) + pos
-        return self.body(x, mask=self.causal, is_causal=True)
+        "Per-step outputs [B, K, tf_dim] of windows of step projections (`step_embed`), final LayerNorm included; step j attends to steps <= j only."
+        return self.ln_f(self.body(self._inputs(e, valid), mask=self.causal, is_causal=True))
     def tokens(self, obs, prev_actions, valid):
-        "Per-step outputs [B, K, hidden]; step j attends to steps <= j only."
+        "Per-step outputs [B, K, tf_dim]; step j attends to steps <= j only."
         return self.tokens_from_steps(self.step_embed(obs, prev_actions), valid)
     def from_steps(self, e, valid):
         "The last step's output [B, d_out]: `out(tokens_from_steps(e, valid)[:, -1])`, with the last layer computed for that step only."
-        x = e * valid.unsqueeze(-1).to(e.dtype) + self.embed.bias + self.pos
+        x = self._inputs(e, valid)
         *first, last = self.body.layers
         for layer in first: x = layer(x, src_mask=self.causal, is_causal=True)
         q = x[..., -1:, :]                       # the last step attends to every step of its window (causal: all of them)
-        y = last.norm1(q + last.dropout1(last.self_attn(q, x, x, need_weights=False)[0]))    # post-LayerNorm, as the layer
-        return self.out(last.norm2(y + last._ff_block(y))[..., 0, :])
+        attn = lambda qq, kv: last.dropout1(last.self_attn(qq, kv, kv, need_weights=False)[0])
+        if self.madt:                            # pre-LayerNorm, as the layer: x + sa(LN1 x), then + ff(LN2 .)
+            kv = last.norm1(x)
+            y = q + attn(kv[..., -1:, :], kv)
+            y = y + last._ff_block(last.norm2(y))
+        else:                                    # post-LayerNorm, as the layer
+            y = last.norm1(q + attn(q, x))
+            y = last.norm2(y + last._ff_block(y))
+        return self.out(self.ln_f(y[..., 0, :]))
     def forward(self, obs, prev_actions, valid):
         return self.from_steps(self.step_embed(obs, prev_actions), valid)
 
@@ -332,7 +352,7 @@ def embedding_version(model) -> int:
 @torch.no_grad()
 def _empty_state(model, batch_size, device=None):
     cfg, K1 = model.cfg, model.cfg.context_len - 1
-    e_dim = cfg.step_dim if cfg.vq else cfg.hidden
+    e_dim = cfg.step_dim if cfg.vq else cfg.tf_dim
     return (torch.zeros(batch_size, K1, cfg.obs_dim, device=device), torch.zeros(batch_size, K1, dtype=torch.long, device=device),
             torch.zeros(batch_size, K1, dtype=torch.bool, device=device), torch.zeros(batch_size, K1, e_dim, device=device),
             torch.full((batch_size,), embedding_version(model), dtype=torch.long, device=device))

@@ -18,21 +18,29 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", default="small")
     ap.add_argument("--out", default=None, help="results root (default results/<scale>)")
-    ap.add_argument("--methods", default="MAPPO,BC,CARE,MADT", help="comma-separated ledger method names")
+    ap.add_argument("--methods", default="MAPPO,BC,CARE,MADT",
+                    help="comma-separated ledger method names; Figure 3's variants too (M3-noVQ, M3-noPrompt, M3-noSplit, M3-noAWAC)")
     ap.add_argument("--sets", default="A,B", help="task sets (Table 1: A,B)")
     ap.add_argument("--seeds", type=int, default=None, help="seeds per (method, map); default: the scale's budget")
     ap.add_argument("--qualities", default="good", help="pre-training / AWAC data qualities, as table1's parameter")
     ap.add_argument("--processes", type=int, default=2, help="worker processes (one group each)")
     a = ap.parse_args(argv)
     import m3_nb.care, m3_nb.madt, m3_nb.bc, m3_nb.updet    # noqa: F401  (the baselines register their methods)
-    from m3_nb.experiments import PaperSetup, paper_specs, run_paper_sweep, repo_data_root
+    from m3_nb.experiments import PaperSetup, paper_specs, run_paper_sweep, repo_data_root, VARIANT_NAMES, variant_method
+    from m3_nb.ledger import build_methods
     out = str(Path(a.out or f"results/{a.scale}").resolve())
     setup = PaperSetup(out, a.scale, data_root=str(repo_data_root()), qualities=tuple(q.strip() for q in a.qualities.split(",")))
     methods = tuple(m.strip() for m in a.methods.split(","))
     specs = paper_specs(setup, [s.strip() for s in a.sets.split(",")], methods=methods, seeds=a.seeds)
+    variants = {name: v for v, name in VARIANT_NAMES.items() if name != "M3"}    # built as Figure 3's notebook builds them
+    built = {**build_methods(setup, [m for m in methods if m not in variants]),
+             **{m: variant_method(setup, variants[m]) for m in methods if m in variants}}
+    after = {"M3-noAWAC": "M3"} if "M3-noAWAC" in methods else None             # it fine-tunes M3's own checkpoint
+    if after and "M3" not in methods:
+        ap.error("M3-noAWAC fine-tunes M3's checkpoint: name M3 too (its finished records are reused), as Figure 3's notebook does")
     log = lambda m: print(time.strftime("%H:%M:%S"), m, flush=True)
     log(f"{len(specs)} runs of {', '.join(methods)} at {a.scale} -> {setup.runs_dir}")
-    frame, times = run_paper_sweep(setup, specs, log=log, processes=a.processes)
+    frame, times = run_paper_sweep(setup, specs, methods=built, log=log, processes=a.processes, after=after)
     log(f"done: {frame.action.value_counts().to_dict()}; stage seconds {({k: round(v) for k, v in times.items()})}")
 
 
