@@ -1,4 +1,4 @@
-"""Run (or resume) Table 1's runs of chosen methods at a scale, without the notebook: their data, shared stages and runs.
+"""Run (or resume) the paper's ledger runs of chosen methods and task sets at a scale (Table 1's sets A/B, Table 2's held-out sets, Figure 3's variants), without the notebooks: their data, shared stages and runs.
 
 `make results/<scale>/executed/table1.ipynb` runs every method's runs and then writes the table; this script runs only
 the methods named, in worker processes (one (method, task set, seed) group each), writing the same ledger records
