@@ -25,7 +25,7 @@ endif
 .PHONY: help venv venv-gpu gpu-check test test-slow paper paper-plan lab export clean-results docs docs-check FORCE
 help:
 	@echo "make paper [SCALE=smoke|small|full] [FRESH=1]  every paper item into $(RESULTS)/<scale>/ (tables/, figures/, cards/, runs/,"
-	@echo "                                             executed/); an item reruns only when its notebook, m3_nb/ or data/<scale>/ changed;"
+	@echo "                                             executed/); an item reruns only when the content of its notebook, m3_nb/ or data/<scale>/ changed;"
 	@echo "                                             FRESH=1 reruns every item and recomputes every run (old runs moved to .previous/)"
 	@echo "make paper-plan [SCALE=...]                  what make paper would reuse, recompute or finds stale, with estimated times"
 	@echo "make $(RESULTS)/<scale>/executed/<item>.ipynb SCALE=<scale>  one paper item (nbs/paper/<item>.ipynb)"
@@ -70,16 +70,22 @@ OUT   := $(RESULTS)/$(SCALE)
 EXEC  := $(OUT)/executed
 PAPER_ITEMS := $(basename $(notdir $(PAPER_NBS)))
 FRESH ?=
-# What an item's result depends on besides its notebook: the library and the data of its scale (evaluated per make run)
-ITEM_INPUTS = $(wildcard m3_nb/*.py) $(wildcard data/$(SCALE)/manifest.json data/$(SCALE)/*/*.h5)
+# What an item's result depends on: its notebook, the library m3_nb/ and the offline data of its scale, by content, not
+# by file times (a fresh clone dates every file at the checkout, `make data` regenerates git-ignored data bit for bit,
+# nbdev-export rewrites unchanged modules). After each successful run tools/item_keys.py records the content of those
+# inputs in $(EXEC)/.inputs/<item>.json (committed with the executed notebook); an item whose inputs differ from its
+# record now (or that has no record) is remade. CHANGED_ITEMS is asked when a rule needs it, once per make.
+CHANGED_ITEMS = $(shell $(PYTHON) tools/item_keys.py changed --scale $(SCALE) --out $(OUT) $(PAPER_ITEMS))
 # The notebook's output streams to the terminal as it runs (--log-output); the executed notebook replaces the previous
 # one only after a successful run (a failed or killed run leaves it in place, and its partial copy in <item>.ipynb.tmp.ipynb).
-$(EXEC)/%.ipynb: nbs/paper/%.ipynb $(ITEM_INPUTS) $(if $(filter-out 0,$(FRESH)),FORCE) | $(STAMP)
+.SECONDEXPANSION:
+$(EXEC)/%.ipynb: $$(if $$(filter $$*,$$(CHANGED_ITEMS)),FORCE) $(if $(filter-out 0,$(FRESH)),FORCE) | nbs/paper/%.ipynb $(STAMP)
 	@mkdir -p $(@D)
 	@echo "== paper item $* (SCALE=$(SCALE)) -> $(OUT)/"
 	@start=$$(date +%s); \
-	if $(BIN)/papermill --cwd nbs/paper -k python3 --log-output --no-progress-bar -p scale $(SCALE) -p out_dir $(abspath $(OUT)) $< $@.tmp.ipynb; then \
-	  mv -f $@.tmp.ipynb $@; echo "== $* done in $$(( $$(date +%s) - start )) s"; \
+	if $(BIN)/papermill --cwd nbs/paper -k python3 --log-output --no-progress-bar -p scale $(SCALE) -p out_dir $(abspath $(OUT)) nbs/paper/$*.ipynb $@.tmp.ipynb; then \
+	  mv -f $@.tmp.ipynb $@ && $(PYTHON) tools/item_keys.py record --scale $(SCALE) --out $(OUT) $* || exit $$?; \
+	  echo "== $* done in $$(( $$(date +%s) - start )) s"; \
 	else rc=$$?; echo "== $* FAILED after $$(( $$(date +%s) - start )) s; $@ is left as it was; the failed run is in $@.tmp.ipynb" >&2; exit $$rc; fi
 
 FORCE:
@@ -93,7 +99,7 @@ paper: | $(STAMP)
 	done
 
 paper-plan: | $(STAMP)
-	@$(PY) tools/paper_plan.py --scale $(SCALE) --out $(OUT) --items $(PAPER_ITEMS) --inputs $(ITEM_INPUTS) \
+	@$(PY) tools/paper_plan.py --scale $(SCALE) --out $(OUT) --items $(PAPER_ITEMS) \
 	  --up-to-date "$$(for item in $(PAPER_ITEMS); do $(MAKE) -q --no-print-directory $(EXEC)/$$item.ipynb SCALE=$(SCALE) && echo $$item; done)"
 
 lab: $(STAMP)

@@ -10,9 +10,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(sys.executable).parent.parent
 
-PROBE = '''import os, time, warnings
+PROBE = '''import json, os, time, warnings
 from pathlib import Path
 print(f"probe stage 1/2 at scale {scale}", flush=True)
+m = Path("../../data") / scale / "manifest.json"       # as the paper notebooks do: make the scale's data if it is missing
+if not m.exists():
+    m.parent.mkdir(parents=True, exist_ok=True)
+    m.write_text(json.dumps({"maps": {"m": {"files": {"good": {"checksum": "c0"}}}}}))
 time.sleep(float(os.environ.get("PROBE_SLEEP", "0")))
 if os.environ.get("PROBE_FAIL"): raise RuntimeError("probe failed on purpose")
 warnings.warn("probe repaired something")
@@ -25,7 +29,7 @@ def _project(tmp_path: Path) -> Path:
     "Makefile, tools/ and a one-item nbs/paper/ in a scratch folder; the real venv, whose stamp is newer than the copied pins."
     proj = tmp_path / "proj"
     (proj / "nbs" / "paper").mkdir(parents=True); (proj / "m3_nb").mkdir(); (proj / "tools").mkdir()
-    for f in ("Makefile", "requirements.txt", "pyproject.toml", "tools/paper_plan.py"):
+    for f in ("Makefile", "requirements.txt", "pyproject.toml", "tools/paper_plan.py", "tools/item_keys.py"):
         shutil.copy(ROOT / f, proj / f)
     for f in ("requirements.txt", "pyproject.toml"): os.utime(proj / f, (0, 0))   # never reinstall the shared venv
     (proj / "m3_nb" / "lib.py").write_text("x = 1\n")
@@ -73,17 +77,32 @@ def test_scales_side_by_side_reruns_fresh_and_plan(tmp_path):
     assert again.returncode == 0 and ex.stat().st_mtime_ns == m0 and "up to date" in again.stdout, again.stdout
     plan = _make(proj, "paper-plan", "SCALE=small")
     assert plan.returncode == 0 and "probe            current  reuse" in plan.stdout, plan.stdout + plan.stderr
-    # data of the scale changed: the item is stale, the plan says why and how long, and make paper reruns it
-    (proj / "data/small").mkdir(parents=True); (proj / "data/small/manifest.json").write_text("{}")
-    _touch_future(proj / "data/small/manifest.json")
+    # a fresh clone dates every file at the checkout, `make data` regenerates the data bit for bit, nbdev-export rewrites
+    # unchanged modules: newer files with the same content rerun nothing
+    manifest = proj / "data/small/manifest.json"
+    assert json.loads((ex.parent / ".inputs/probe.json").read_text())["data"] == {"m/good": "c0"}
+    manifest.write_text(manifest.read_text())
+    for p in (manifest, proj / "m3_nb/lib.py", proj / "nbs/paper/probe.ipynb"): _touch_future(p)
+    os.utime(ex, (0, 0))
+    same = _make(proj, "paper", "SCALE=small")
+    assert same.returncode == 0 and ex.stat().st_mtime_ns == 0 and "up to date" in same.stdout, same.stdout + same.stderr
+    assert "probe            current  reuse" in _make(proj, "paper-plan", "SCALE=small").stdout
+    # the data's content changed: the item is stale, the plan says what changed and how long it took, make paper reruns it
+    manifest.write_text(json.dumps({"maps": {"m": {"files": {"good": {"checksum": "c1"}}}}}))
     plan = _make(proj, "paper-plan", "SCALE=small")
-    assert "probe            stale    recompute" in plan.stdout and "data/small/manifest.json" in plan.stdout, plan.stdout
-    assert " s  newer inputs" in plan.stdout                     # an estimate from the previous run's duration
+    assert "probe            stale    recompute" in plan.stdout and "data/small content changed (m/good)" in plan.stdout, plan.stdout
+    assert " s  data/small" in plan.stdout                       # an estimate from the previous run's duration
     assert "missing" in _make(proj, "paper-plan", "SCALE=full").stdout
-    assert _make(proj, "paper", "SCALE=small").returncode == 0 and ex.stat().st_mtime_ns != m0
-    # the library changed: rerun
-    m1 = ex.stat().st_mtime_ns; _touch_future(proj / "m3_nb/lib.py", 10)
+    assert _make(proj, "paper", "SCALE=small").returncode == 0 and ex.stat().st_mtime_ns != 0
+    assert "probe            current  reuse" in _make(proj, "paper-plan", "SCALE=small").stdout
+    # the library's content changed: stale, named, rerun
+    m1 = ex.stat().st_mtime_ns; (proj / "m3_nb/lib.py").write_text("x = 2\n")
+    assert "library m3_nb/ changed" in _make(proj, "paper-plan", "SCALE=small").stdout
     assert _make(proj, "paper", "SCALE=small").returncode == 0 and ex.stat().st_mtime_ns != m1
+    # an executed notebook without a record of its inputs (made before they were recorded) is stale
+    (ex.parent / ".inputs/probe.json").unlink()
+    assert "no record of the inputs of its last run" in _make(proj, "paper-plan", "SCALE=small").stdout
+    assert _make(proj, "paper", "SCALE=small").returncode == 0 and (ex.parent / ".inputs/probe.json").exists()
     # FRESH=1 reruns an up-to-date item, and moves earlier runs aside instead of deleting them
     (proj / "results/small/runs/A").mkdir(parents=True); (proj / "results/small/runs/A/r.json").write_text("{}")
     m2 = ex.stat().st_mtime_ns
@@ -97,7 +116,7 @@ def test_failed_or_killed_item_keeps_previous_executed_notebook(tmp_path):
     assert _make(proj, "paper", "SCALE=smoke").returncode == 0
     ex = proj / "results/smoke/executed/probe.ipynb"
     good = ex.read_bytes()
-    _touch_future(proj / "m3_nb/lib.py")
+    (proj / "m3_nb/lib.py").write_text("x = 3\n")
     failed = _make(proj, "paper", "SCALE=smoke", PROBE_FAIL="1")
     assert failed.returncode != 0 and "FAILED" in failed.stderr and ex.read_bytes() == good, failed.stderr
     # SIGKILL to make and everything under it, in the middle of the notebook
@@ -112,3 +131,22 @@ def test_failed_or_killed_item_keeps_previous_executed_notebook(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL); proc.wait()
     assert ex.read_bytes() == good                                   # the previous executed notebook is in place
     assert json.loads(ex.read_text())["metadata"]["papermill"]["parameters"]["scale"] == "smoke"
+
+
+def test_item_keys_names_the_field_of_a_bad_manifest(tmp_path):
+    "A malformed data manifest is refused naming the file and the field; the plan then counts the item as changed."
+    sys.path.insert(0, str(ROOT / "tools"))
+    try: from item_keys import data_content, current_inputs
+    finally: sys.path.pop(0)
+    m = tmp_path / "data/small/manifest.json"; m.parent.mkdir(parents=True)
+    m.write_text(json.dumps({"maps": {"3m": {"files": {"good": {"checksum": 7}}}}}))
+    with pytest.raises(ValueError, match=r"manifest.json: field 'maps/3m/files/good/checksum' should be a non-empty string, found 7"):
+        data_content(m)
+    m.write_text(json.dumps({"maps": []}))
+    with pytest.raises(ValueError, match=r"field 'maps' should be an object, found list"): data_content(m)
+    m.write_text(json.dumps({"maps": {"3m": {"files": {"good": {"checksum": "ab12"}}}}}))
+    assert data_content(m) == {"3m/good": "ab12"}
+    (tmp_path / "m3_nb").mkdir(); (tmp_path / "m3_nb/a.py").write_text("x = 1\n")
+    assert current_inputs("probe", "small", tmp_path)["data"] == {"3m/good": "ab12"}
+    m.write_text("{")
+    assert "unreadable manifest" in current_inputs("probe", "small", tmp_path)["data"]

@@ -1,8 +1,9 @@
 """`make paper-plan`: what `make paper SCALE=x` would reuse, recompute or finds stale, with estimated times.
 
 An item is *reused* when make finds its executed notebook up to date (make decides: `make -q`, the same rule that
-`make paper` follows), *missing* when it was never run at this scale, and *stale* when one of its inputs (its notebook,
-a module of m3_nb/, a data file of the scale) is newer than its executed notebook; the newest such inputs are named.
+`make paper` follows), *missing* when it was never run at this scale, and *stale* when the content of one of its inputs
+(its notebook, the library m3_nb/, the data checksums of the scale) differs from the record of its last run
+(`tools/item_keys.py`); what changed is named.
 The estimate is the previous run's duration (papermill records it in the executed notebook). For table1 the run
 ledger is planned too (`m3_nb.experiments.main(["--plan", ...])`): which runs are done, stale (and why) or missing.
 An item's duration says little when it reused its runs' records, so the whole ledger of the scale is costed as well
@@ -12,17 +13,16 @@ below checks those for table1's runs)."""
 import argparse, json, os, subprocess, sys
 from pathlib import Path
 
+from item_keys import reasons     # tools/, this script's folder
 
-def item_plan(item: str, out: Path, inputs: list, up_to_date: set) -> dict:
-    nb, ex = Path("nbs/paper") / f"{item}.ipynb", out / "executed" / f"{item}.ipynb"
+
+def item_plan(item: str, scale: str, out: Path, up_to_date: set) -> dict:
+    ex = out / "executed" / f"{item}.ipynb"
     if not ex.exists(): return {"item": item, "status": "missing", "action": "compute", "est_s": None, "why": "never run at this scale"}
     try: dur = json.loads(ex.read_text())["metadata"]["papermill"]["duration"]
     except (ValueError, KeyError, TypeError): dur = None
     if item in up_to_date: return {"item": item, "status": "current", "action": "reuse", "est_s": 0, "why": ""}
-    t = ex.stat().st_mtime
-    newer = sorted((p for p in [nb, *map(Path, inputs)] if p.exists() and p.stat().st_mtime > t), key=lambda p: -p.stat().st_mtime)
-    why = ("newer inputs: " + ", ".join(map(str, newer[:4])) + (f" (+{len(newer) - 4} more)" if len(newer) > 4 else "")) if newer \
-        else "make wants to rerun it (FRESH=1 or the environment changed)"
+    why = "; ".join(reasons(item, scale, out)) or "make wants to rerun it (FRESH=1)"
     return {"item": item, "status": "stale", "action": "recompute", "est_s": dur, "why": why}
 
 
@@ -48,11 +48,11 @@ def ledger_summary(runs_dir: Path, scale: str):
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="tools/paper_plan.py")
     ap.add_argument("--scale", required=True); ap.add_argument("--out", required=True)
-    ap.add_argument("--items", nargs="*", default=[]); ap.add_argument("--inputs", nargs="*", default=[])
+    ap.add_argument("--items", nargs="*", default=[])
     ap.add_argument("--up-to-date", default="", help="items make -q finds up to date, whitespace-separated")
     a = ap.parse_args(argv)
     out = Path(a.out)
-    rows = [item_plan(i, out, a.inputs, set(a.up_to_date.split())) for i in a.items]
+    rows = [item_plan(i, a.scale, out, set(a.up_to_date.split())) for i in a.items]
     print(f"make paper SCALE={a.scale} -> {out}/")
     print(f"{'item':<16} {'status':<8} {'action':<10} {'est. time':>10}  why")
     for r in rows:

@@ -1,0 +1,114 @@
+"""Which paper items' inputs changed since their last successful run, by content rather than by file times.
+
+An executed paper item `results/<scale>/executed/<item>.ipynb` depends on its notebook `nbs/paper/<item>.ipynb`, on
+the library `m3_nb/*.py` and on the offline data of its scale `data/<scale>/`. File times say little about those:
+a fresh clone gives every file the time of the checkout (so an item made by older code looks current), `make data`
+regenerates git-ignored data bit for bit after the clone (so every item looks stale), and `nbdev-export` rewrites
+unchanged modules. So after each successful run `make` records the content of those inputs in
+`results/<scale>/executed/.inputs/<item>.json` (committed with the executed notebook), and an item is remade when the
+content now differs from that record:
+
+- notebook: SHA-256 of `nbs/paper/<item>.ipynb`;
+- library: SHA-256 over the names and bytes of `m3_nb/*.py`;
+- data: the `<map>/<quality> -> checksum` list of `data/<scale>/manifest.json` (the checksums `m3_nb.collect`
+  verifies before it keeps a file), compared only when both the record and the current folder have data (a notebook
+  makes and checks its own data when the folder is empty, and the data is regenerated bit for bit).
+
+An item executed before this record existed has none and counts as changed. The Makefile calls `changed` while it
+reads itself and `record` after a run; `tools/paper_plan.py` calls `reasons` to say why an item is stale. Standard
+library only: it runs before the venv exists.
+"""
+import argparse, hashlib, json, os, sys, tempfile
+from pathlib import Path
+
+ROOT = Path(".")
+
+
+def _sha(*chunks: bytes) -> str:
+    h = hashlib.sha256()
+    for c in chunks: h.update(c)
+    return h.hexdigest()[:16]
+
+
+def data_content(manifest: Path) -> dict:
+    "{'<map>/<quality>': checksum} of a data manifest; ValueError naming the file and the field when it is malformed."
+    try: m = json.loads(manifest.read_text())
+    except (OSError, ValueError) as e: raise ValueError(f"{manifest}: not a readable JSON data manifest ({e})") from e
+    maps = m.get("maps") if isinstance(m, dict) else None
+    if not isinstance(maps, dict): raise ValueError(f"{manifest}: field 'maps' should be an object, found {type(maps).__name__}")
+    out = {}
+    for name, entry in sorted(maps.items()):
+        files = entry.get("files") if isinstance(entry, dict) else None
+        if not isinstance(files, dict):
+            raise ValueError(f"{manifest}: field 'maps/{name}/files' should be an object, found {type(files).__name__}")
+        for q, f in sorted(files.items()):
+            c = f.get("checksum") if isinstance(f, dict) else None
+            if not isinstance(c, str) or not c:
+                raise ValueError(f"{manifest}: field 'maps/{name}/files/{q}/checksum' should be a non-empty string, found {c!r}")
+            out[f"{name}/{q}"] = c
+    return out
+
+
+def current_inputs(item: str, scale: str, root: Path = ROOT) -> dict:
+    "The content of `item`'s inputs now: notebook and library hashes, and the data checksums (None without data)."
+    nb = root / "nbs" / "paper" / f"{item}.ipynb"
+    lib = sorted((root / "m3_nb").glob("*.py"))
+    manifest = root / "data" / scale / "manifest.json"
+    try: data = data_content(manifest) if manifest.exists() else None
+    except ValueError as e: data = {"unreadable manifest": str(e)}     # differs from any record: the item reruns and says why
+    return {"notebook": _sha(nb.read_bytes()) if nb.exists() else None,
+            "library": _sha(*(f"{p.name}\0".encode() + p.read_bytes() + b"\0" for p in lib)),
+            "data": data}
+
+
+def key_path(out: Path, item: str) -> Path: return out / "executed" / ".inputs" / f"{item}.json"
+
+
+def reasons(item: str, scale: str, out: Path, root: Path = ROOT) -> list:
+    "Why `item`'s last run is not current ([] when its recorded inputs equal today's; nothing when it never ran)."
+    if not (out / "executed" / f"{item}.ipynb").exists(): return []
+    kp = key_path(out, item)
+    try: rec = json.loads(kp.read_text())
+    except OSError: return [f"no record of the inputs of its last run ({kp})"]
+    except ValueError: return [f"its input record {kp} is not JSON"]
+    now = current_inputs(item, scale, root)
+    why = []
+    if rec.get("notebook") != now["notebook"]: why.append(f"notebook nbs/paper/{item}.ipynb changed")
+    if rec.get("library") != now["library"]: why.append("library m3_nb/ changed")
+    old, new = rec.get("data"), now["data"]
+    if old is not None and new is not None and old != new:
+        diff = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+        why.append(f"data/{scale} content changed ({', '.join(diff[:4])}{f' +{len(diff) - 4} more' if len(diff) > 4 else ''})")
+    return why
+
+
+def record(item: str, scale: str, out: Path, root: Path = ROOT) -> Path:
+    "Write `item`'s current input content as the record of its last successful run (atomically)."
+    kp = key_path(out, item)
+    kp.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{kp.name}.", dir=kp.parent)
+    with os.fdopen(fd, "w") as f: f.write(json.dumps(current_inputs(item, scale, root), indent=1, sort_keys=True) + "\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, kp)
+    return kp
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="tools/item_keys.py", description=__doc__.split("\n\n")[0])
+    ap.add_argument("command", choices=["changed", "record", "reasons"],
+                    help="changed: print the items whose inputs changed; record: store an item's inputs after its run; reasons: say why, per item")
+    ap.add_argument("items", nargs="*")
+    ap.add_argument("--scale", required=True)
+    ap.add_argument("--out", required=True, help="results/<scale>")
+    a = ap.parse_intermixed_args(argv)
+    out = Path(a.out)
+    if a.command == "changed": print(" ".join(i for i in a.items if reasons(i, a.scale, out)))
+    elif a.command == "record":
+        for i in a.items: record(i, a.scale, out)
+    else:
+        for i in a.items: print(f"{i}: {'; '.join(reasons(i, a.scale, out)) or 'unchanged'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
