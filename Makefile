@@ -75,15 +75,18 @@ FRESH ?=
 # nbdev-export rewrites unchanged modules). After each successful run tools/item_keys.py records the content of those
 # inputs in $(EXEC)/.inputs/<item>.json (committed with the executed notebook); an item whose inputs differ from its
 # record now (or that has no record) is remade. CHANGED_ITEMS is computed (in ~0.1 s) whenever an item rule is expanded.
+# The ledger records an item reads count too: tools/read_log/sitecustomize.py (on PYTHONPATH for the item's processes)
+# logs every run record they open, and a record that changed or vanished since (remade runs) makes the item stale.
 CHANGED_ITEMS = $(shell $(PYTHON) tools/item_keys.py changed --scale $(SCALE) --out $(OUT) $(PAPER_ITEMS))
 # The notebook's output streams to the terminal as it runs (--log-output); the executed notebook replaces the previous
 # one only after a successful run (a failed or killed run leaves it in place, and its partial copy in <item>.ipynb.tmp.ipynb).
 .SECONDEXPANSION:
 $(EXEC)/%.ipynb: $$(if $$(filter $$*,$$(CHANGED_ITEMS)),FORCE) $(if $(filter-out 0,$(FRESH)),FORCE) | nbs/paper/%.ipynb $(STAMP)
-	@mkdir -p $(@D)
+	@mkdir -p $(@D)/.inputs && rm -f $(@D)/.inputs/.$*.reads
 	@echo "== paper item $* (SCALE=$(SCALE)) -> $(OUT)/"
 	@start=$$(date +%s); \
-	if $(BIN)/papermill --cwd nbs/paper -k python3 --log-output --no-progress-bar -p scale $(SCALE) -p out_dir $(abspath $(OUT)) nbs/paper/$*.ipynb $@.tmp.ipynb; then \
+	if PYTHONPATH=$(CURDIR)/tools/read_log$${PYTHONPATH:+:$$PYTHONPATH} M3_READ_LOG=$(abspath $(@D))/.inputs/.$*.reads M3_READ_ROOT=$(abspath $(OUT)) \
+	   $(BIN)/papermill --cwd nbs/paper -k python3 --log-output --no-progress-bar -p scale $(SCALE) -p out_dir $(abspath $(OUT)) nbs/paper/$*.ipynb $@.tmp.ipynb; then \
 	  mv -f $@.tmp.ipynb $@ && $(PYTHON) tools/item_keys.py record --scale $(SCALE) --out $(OUT) $* || exit $$?; \
 	  echo "== $* done in $$(( $$(date +%s) - start )) s"; \
 	else rc=$$?; echo "== $* FAILED after $$(( $$(date +%s) - start )) s; $@ is left as it was; the failed run is in $@.tmp.ipynb" >&2; exit $$rc; fi

@@ -19,6 +19,12 @@ if not m.exists():
     m.write_text(json.dumps({"maps": {"m": {"files": {"good": {"checksum": "c0"}}}}}))
 time.sleep(float(os.environ.get("PROBE_SLEEP", "0")))
 if os.environ.get("PROBE_FAIL"): raise RuntimeError("probe failed on purpose")
+for name in filter(None, os.environ.get("PROBE_READ", "").split(",")):   # run records the item reads: here, and in a worker process
+    rec = Path(out_dir) / "runs" / "A" / name
+    json.loads(rec.read_text())
+    import subprocess, sys
+    subprocess.run([sys.executable, "-c", f"import json; json.load(open({str(rec)!r}))"], check=True)
+if os.environ.get("PROBE_WRITE"): (Path(out_dir) / "runs" / "A" / os.environ["PROBE_WRITE"]).write_text("{}")
 warnings.warn("probe repaired something")
 t = Path(out_dir) / "tables"; t.mkdir(parents=True, exist_ok=True)
 (t / "probe.md").write_text(f"probe at scale {scale}\\n")
@@ -29,7 +35,8 @@ def _project(tmp_path: Path) -> Path:
     "Makefile, tools/ and a one-item nbs/paper/ in a scratch folder; the real venv, whose stamp is newer than the copied pins."
     proj = tmp_path / "proj"
     (proj / "nbs" / "paper").mkdir(parents=True); (proj / "m3_nb").mkdir(); (proj / "tools").mkdir()
-    for f in ("Makefile", "requirements.txt", "pyproject.toml", "tools/paper_plan.py", "tools/item_keys.py"):
+    (proj / "tools" / "read_log").mkdir()
+    for f in ("Makefile", "requirements.txt", "pyproject.toml", "tools/paper_plan.py", "tools/item_keys.py", "tools/read_log/sitecustomize.py"):
         shutil.copy(ROOT / f, proj / f)
     for f in ("requirements.txt", "pyproject.toml"): os.utime(proj / f, (0, 0))   # never reinstall the shared venv
     (proj / "m3_nb" / "lib.py").write_text("x = 1\n")
@@ -131,6 +138,29 @@ def test_failed_or_killed_item_keeps_previous_executed_notebook(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL); proc.wait()
     assert ex.read_bytes() == good                                   # the previous executed notebook is in place
     assert json.loads(ex.read_text())["metadata"]["papermill"]["parameters"]["scale"] == "smoke"
+
+
+def test_remade_run_records_stale_the_items_that_read_them(tmp_path):
+    "An item is stale when a run record it read changed or vanished (runs remade); records it did not read do not count."
+    proj = _project(tmp_path)
+    runs = proj / "results/small/runs/A"; runs.mkdir(parents=True)
+    for n in ("r.json", "s.json", "u.json"): (runs / n).write_text(json.dumps({"run": n}))
+    res = _make(proj, "paper", "SCALE=small", PROBE_READ="r.json,u.json", PROBE_WRITE="w.json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    keys = json.loads((proj / "results/small/executed/.inputs/probe.json").read_text())
+    assert sorted(keys["records"]) == ["runs/A/r.json", "runs/A/u.json"], keys   # read ones only: not s (unread), not w (written)
+    assert not list((proj / "results/small/executed/.inputs").glob(".*.reads"))     # the read log is gone once recorded
+    plan = lambda: _make(proj, "paper-plan", "SCALE=small").stdout
+    (runs / "s.json").write_text(json.dumps({"run": "s", "remade": True})); (runs / "t.json").write_text("{}")
+    assert "probe            current  reuse" in plan()                              # an unread record changed, one was added
+    (runs / "r.json").write_text(json.dumps({"run": "r", "remade": True}))
+    p = plan()
+    assert "probe            stale    recompute" in p and "1 of the 2 run records it read changed (runs/A/r.json)" in p, p
+    (runs / "u.json").unlink()
+    assert "1 of the 2 run records it read gone (runs/A/u.json)" in plan()
+    (runs / "u.json").write_text("{}")
+    res = _make(proj, "paper", "SCALE=small", PROBE_READ="r.json,u.json")
+    assert res.returncode == 0 and "probe            current  reuse" in plan(), res.stdout + res.stderr
 
 
 def test_item_keys_names_the_field_of_a_bad_manifest(tmp_path):

@@ -14,6 +14,11 @@ content now differs from that record:
   verifies before it keeps a file), compared only when both the record and the current folder have data (a notebook
   makes and checks its own data when the folder is empty, and the data is regenerated bit for bit).
 
+- run records: the SHA-256 of each ledger record (`runs*/**/*.json` under `results/<scale>/`) the item's processes
+  opened for reading during the run, as logged by `tools/read_log/sitecustomize.py` (the Makefile puts it on PYTHONPATH
+  and names the log). A record that changed or vanished since makes the item stale (the runs were remade, on another
+  machine, or by other code); a record added later does not, since the item never read it.
+
 An item executed before this record existed has none and counts as changed. The Makefile calls `changed` while it
 reads itself and `record` after a run; `tools/paper_plan.py` calls `reasons` to say why an item is stale. Standard
 library only: it runs before the venv exists.
@@ -64,6 +69,26 @@ def current_inputs(item: str, scale: str, root: Path = ROOT) -> dict:
 def key_path(out: Path, item: str) -> Path: return out / "executed" / ".inputs" / f"{item}.json"
 
 
+def read_log_path(out: Path, item: str) -> Path:
+    "Where the item's processes log the files they read during its run (`tools/read_log`); deleted once recorded."
+    return out / "executed" / ".inputs" / f".{item}.reads"
+
+
+def _is_record(rel: Path) -> bool: return len(rel.parts) >= 2 and rel.parts[0].startswith("runs") and rel.suffix == ".json"
+
+
+def records_read(out: Path, log: Path) -> dict | None:
+    "{'runs.../<file>.json': SHA-256} of the run records named in the read log `log` that still exist; None without a log."
+    if not log.exists(): return None
+    base, found = out.resolve(), {}
+    for line in sorted(set(log.read_text().splitlines())):
+        p = Path(line)
+        try: rel = p.relative_to(base)
+        except ValueError: continue
+        if _is_record(rel) and p.is_file(): found[rel.as_posix()] = _sha(p.read_bytes())
+    return found
+
+
 def reasons(item: str, scale: str, out: Path, root: Path = ROOT) -> list:
     "Why `item`'s last run is not current ([] when its recorded inputs equal today's; nothing when it never ran)."
     if not (out / "executed" / f"{item}.ipynb").exists(): return []
@@ -79,17 +104,27 @@ def reasons(item: str, scale: str, out: Path, root: Path = ROOT) -> list:
     if old is not None and new is not None and old != new:
         diff = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
         why.append(f"data/{scale} content changed ({', '.join(diff[:4])}{f' +{len(diff) - 4} more' if len(diff) > 4 else ''})")
+    read = rec.get("records")
+    if isinstance(read, dict):
+        gone = sorted(k for k in read if not (out / k).is_file())
+        changed = sorted(k for k in read if k not in gone and _sha((out / k).read_bytes()) != read[k])
+        for what, ks in (("changed", changed), ("gone", gone)):
+            if ks: why.append(f"{len(ks)} of the {len(read)} run records it read {what} ({', '.join(ks[:3])}{f' +{len(ks) - 3} more' if len(ks) > 3 else ''})")
     return why
 
 
 def record(item: str, scale: str, out: Path, root: Path = ROOT) -> Path:
-    "Write `item`'s current input content as the record of its last successful run (atomically)."
-    kp = key_path(out, item)
+    "Write `item`'s current input content, and the run records its run read (if logged), as the record of its last successful run (atomically)."
+    kp, log = key_path(out, item), read_log_path(out, item)
     kp.parent.mkdir(parents=True, exist_ok=True)
+    keys = current_inputs(item, scale, root)
+    read = records_read(out, log)
+    if read is not None: keys["records"] = read
     fd, tmp = tempfile.mkstemp(prefix=f".{kp.name}.", dir=kp.parent)
-    with os.fdopen(fd, "w") as f: f.write(json.dumps(current_inputs(item, scale, root), indent=1, sort_keys=True) + "\n")
+    with os.fdopen(fd, "w") as f: f.write(json.dumps(keys, indent=1, sort_keys=True) + "\n")
     os.chmod(tmp, 0o644)
     os.replace(tmp, kp)
+    log.unlink(missing_ok=True)
     return kp
 
 
