@@ -161,6 +161,10 @@ def test_remade_run_records_stale_the_items_that_read_them(tmp_path):
     (runs / "u.json").write_text("{}")
     res = _make(proj, "paper", "SCALE=small", PROBE_READ="r.json,u.json")
     assert res.returncode == 0 and "probe            current  reuse" in plan(), res.stdout + res.stderr
+    # a record of inputs made before run records were logged has no list of them: it counts as changed
+    k = proj / "results/small/executed/.inputs/probe.json"
+    k.write_text(json.dumps({x: v for x, v in json.loads(k.read_text()).items() if x != "records"}))
+    assert "the run records its last run read were not logged" in plan()
 
 
 def test_item_keys_names_the_field_of_a_bad_manifest(tmp_path):

@@ -19,7 +19,8 @@ content now differs from that record:
   and names the log). A record that changed or vanished since makes the item stale (the runs were remade, on another
   machine, or by other code); a record added later does not, since the item never read it.
 
-An item executed before this record existed has none and counts as changed. The Makefile calls `changed` while it
+An item executed before this record existed has none and counts as changed; so does one whose record names no run
+records at all (made before they were logged; one that read none has an empty list). The Makefile calls `changed` while it
 reads itself and `record` after a run; `tools/paper_plan.py` calls `reasons` to say why an item is stale. Standard
 library only: it runs before the venv exists.
 """
@@ -105,7 +106,8 @@ def reasons(item: str, scale: str, out: Path, root: Path = ROOT) -> list:
         diff = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
         why.append(f"data/{scale} content changed ({', '.join(diff[:4])}{f' +{len(diff) - 4} more' if len(diff) > 4 else ''})")
     read = rec.get("records")
-    if isinstance(read, dict):
+    if read is None: why.append("the run records its last run read were not logged (made before they were)")
+    elif isinstance(read, dict):
         gone = sorted(k for k in read if not (out / k).is_file())
         changed = sorted(k for k in read if k not in gone and _sha((out / k).read_bytes()) != read[k])
         for what, ks in (("changed", changed), ("gone", gone)):
