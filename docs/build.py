@@ -233,12 +233,30 @@ HEADLINE = ("table1", "table1_orderings", "table2", "table2_orderings", "tableE"
 README_BEGIN, README_END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
+def item_status(res: Path, scale: str, nbs: dict) -> list[str]:
+    "A markdown table of every executed paper item under `res`: when its run ended, how long it took, and whether its inputs are still those of that run (`tools/item_keys.py`)."
+    sys.path.insert(0, str(ROOT / "tools"))
+    try: from item_keys import reasons
+    finally: sys.path.pop(0)
+    rows = ["| item | run ended (UTC) | took | inputs now (notebook, library, data, run records it read) |", "|:--|:--|--:|:--|"]
+    for item, text in sorted(nbs.items()):
+        pm = json.loads(text).get("metadata", {}).get("papermill", {})
+        end, dur = str(pm.get("end_time") or "?")[:16].replace("T", " "), pm.get("duration")
+        why = reasons(item, scale, res)
+        rows.append(f"| `{item}` | {end} | {'?' if dur is None else f'{dur:,.0f} s'} | "
+                    + ("as in that run" if not why else "**changed since**: " + "; ".join(why).replace("|", "/")) + " |")
+    return rows
+
+
 def readme_results(results: Path = RESULTS) -> str:
-    "The README's results block: the headline tables (inline) and figures of the largest committed scale, labelled."
+    "The README's results block: where each paper item stands, then the headline tables (inline) and figures of the largest committed scale, labelled."
     res, res_scale = results_dir(results)
     rel = res.relative_to(ROOT).as_posix() if res.is_relative_to(ROOT) else str(res)
     nbs = {p.stem: p.read_text() for p in executed(res)}
-    out = [README_BEGIN, f"<!-- written by `make readme` (docs/build.py --readme) from {rel}/: never edit by hand -->", ""]
+    out = [README_BEGIN, f"<!-- written by `make readme` (docs/build.py --readme) from {rel}/: never edit by hand -->", "",
+           f"**Where each paper item of `{rel}/` stands** (`make paper-plan SCALE={res_scale}` says the same and what a rerun "
+           "would cost; an item whose inputs changed since its run shows numbers of an earlier library, data or run record, "
+           "and its caption names the code of its runs):", "", *item_status(res, res_scale, nbs), ""]
     for stem in HEADLINE:
         item = next((i for i, text in nbs.items() if item_files(text, i, [stem])), None)
         scale = nb_scale(json.loads(nbs[item])) if item else None

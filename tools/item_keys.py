@@ -95,8 +95,8 @@ def reasons(item: str, scale: str, out: Path, root: Path = ROOT) -> list:
     if not (out / "executed" / f"{item}.ipynb").exists(): return []
     kp = key_path(out, item)
     try: rec = json.loads(kp.read_text())
-    except OSError: return [f"no record of the inputs of its last run ({kp})"]
-    except ValueError: return [f"its input record {kp} is not JSON"]
+    except OSError: return [f"no record of the inputs of its last run (executed/.inputs/{item}.json)"]
+    except ValueError: return [f"its input record executed/.inputs/{item}.json is not JSON"]
     now = current_inputs(item, scale, root)
     why = []
     if rec.get("notebook") != now["notebook"]: why.append(f"notebook nbs/paper/{item}.ipynb changed")
