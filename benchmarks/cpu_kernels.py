@@ -76,7 +76,7 @@ def main(argv=None):
     try: flags = " ".join(sorted({f for f in next(l for l in open("/proc/cpuinfo") if l.startswith("flags")).split()
                                   if f in ("avx2", "avx512f", "avx512_bf16", "amx_tile", "fma")}))
     except (OSError, StopIteration): pass
-    from m3_nb.io import atomic_write, provenance
+    from m3_nb.io import atomic_write, provenance, write_json
     import torch
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     cap = (f"# torch CPU kernels: same numbers under each instruction set? (benchmarks/cpu_kernels.py)\n\nMeasured {when} on "
@@ -89,8 +89,7 @@ def main(argv=None):
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(out) as f: f.write(cap + df.to_markdown(index=False) + "\n")
-    with atomic_write(out.with_suffix(".json")) as f:
-        json.dump({"measured": when, "cpu": cpu_model(), "flags": flags, "platform": platform.platform(), "rows": rows}, f, indent=1)
+    write_json({"measured": when, "cpu": cpu_model(), "flags": flags, "platform": platform.platform(), "rows": rows}, out.with_suffix(".json"))
     print(cap + df.to_markdown(index=False))
     return 0
 

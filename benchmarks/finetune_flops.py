@@ -62,7 +62,7 @@ def main(argv=None):
     torch.set_num_threads(1)
     import pandas as pd
     from finetune_speed import online_setups
-    from m3_nb.io import atomic_write, provenance
+    from m3_nb.io import atomic_write, provenance, write_json
     sp = Path(a.speed)
     rec = json.loads(sp.read_text()) if sp.exists() else None
     if a.context_len is None:
@@ -94,7 +94,7 @@ def main(argv=None):
            f"alone; {src}. Code: {provenance()['code_version']}.\n\n")
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(out) as f: f.write(cap + df.round(3).to_markdown(index=False) + "\n")
-    with atomic_write(out.with_suffix(".json")) as f: json.dump({"when": when, "args": vars(a), "rows": rows}, f, indent=1)
+    write_json({"when": when, "args": vars(a), "rows": rows}, out.with_suffix(".json"))
     print(cap + df.round(3).to_markdown(index=False))
     return 0
 
