@@ -19,11 +19,11 @@ from .mappo import mask_logits
 from .scales import budget
 
 # %% auto #0
-__all__ = ['QUALITY_BANDS', 'SCRIPTS', 'BEHAVIOURS', 'band_of', 'in_band', 'band_distance', 'band_name', 'random_policy',
-           'epsilon_mix', 'actor_policy', 'collect_episodes', 'Candidate', 'evaluate_candidates', 'choose_behaviour',
-           'BandMissed', 'collect_dataset', 'weights_hash', 'mappo_candidates', 'scripted_candidates',
-           'load_behaviour_actor', 'checkpoint_candidates', 'script_policy', 'script_candidates', 'repo_root',
-           'default_experts_dir', 'write_expert_manifest', 'expert_files', 'file_seed', 'collection_key',
+__all__ = ['QUALITY_BANDS', 'LEARNED_MIN_RATE', 'SCRIPTS', 'BEHAVIOURS', 'band_of', 'in_band', 'band_distance', 'band_name',
+           'random_policy', 'epsilon_mix', 'actor_policy', 'collect_episodes', 'Candidate', 'evaluate_candidates',
+           'choose_behaviour', 'BandMissed', 'collect_dataset', 'weights_hash', 'mappo_candidates',
+           'scripted_candidates', 'load_behaviour_actor', 'checkpoint_candidates', 'script_policy', 'script_candidates',
+           'repo_root', 'default_experts_dir', 'write_expert_manifest', 'expert_files', 'file_seed', 'collection_key',
            'read_manifest', 'file_status', 'behaviour_kind', 'collect_all', 'main']
 
 # %% ../nbs/03b_collect.ipynb #0a9fa02c
@@ -159,11 +159,19 @@ def evaluate_candidates(candidates: Sequence[Candidate], env_fn: Callable, map_n
         c.eval_returns = [float(r) for r in ep["returns"]]
     return list(candidates)
 
-def choose_behaviour(candidates: Sequence[Candidate], quality: str) -> tuple[Candidate, bool]:
-    "The candidate for `quality` whose evaluation episodes land in its band most often; whether any (or its mean) did."
+LEARNED_MIN_RATE = 0.25   # share of in-band evaluation episodes a learned policy needs to be preferred to the scripts
+
+def choose_behaviour(candidates: Sequence[Candidate], quality: str,
+                     learned_first: bool = True     # MAPPO's own policies (a checkpoint hash) before scripts, as the paper's data
+                     ) -> tuple[Candidate, bool]:
+    """The candidate for `quality`: with `learned_first`, among the learned policies (MAPPO snapshots and experts, those
+    with a `checkpoint_hash`) whose evaluation episodes land in the band at least `LEARNED_MIN_RATE` of the time, the one
+    that lands there most often; where none does, any candidate (scripts, noise, random) that lands there most often.
+    Ties: mean return closest to the band. Returns (candidate, whether any of its episodes or its mean lay in the band)."""
     band = band_of(quality); mid = sum(band) / 2
     key = lambda c: (-c.band_rate(quality), band_distance(c.eval_return, band), abs(c.eval_return - mid), c.name)
-    best = min(candidates, key=key)
+    learned = [c for c in candidates if c.checkpoint_hash is not None and c.band_rate(quality) >= LEARNED_MIN_RATE]
+    best = min(learned if learned_first and learned else candidates, key=key)
     return best, best.band_rate(quality) > 0 or in_band(best.eval_return, band)
 
 # %% ../nbs/03b_collect.ipynb #9fbfeb60
@@ -366,10 +374,11 @@ def file_seed(seed: int, map_name: str, quality: str) -> int:
     return int.from_bytes(hashlib.sha256(f"m3_nb.collect/{seed}/{map_name}/{quality}".encode()).digest()[:4], "little") & 0x7FFFFFFF
 
 def collection_key(scale: str, seed: int, map_name: str, quality: str, behaviour: str, episodes: int,
-                   cap_factor: int, checkpoints: Sequence[str] = ()) -> dict:
-    "What a dataset file's bytes depend on, and its hash (`key`): config, the behaviour checkpoints ('name:sha256'), the collection code."
+                   cap_factor: int, checkpoints: Sequence[str] = (), learned_first: bool = True) -> dict:
+    "What a dataset file's bytes depend on, and its hash (`key`): config, the behaviour checkpoints ('name:sha256'), the selection rule, the collection code."
     ident = {"scale": scale, "seed": seed, "map": map_name, "quality": quality, "behaviour": behaviour,
              "episodes": episodes, "cap_factor": cap_factor, "file_seed": file_seed(seed, map_name, quality),
+             "learned_first": learned_first,
              "checkpoints": list(checkpoints), "code": {"m3_nb.collect": code_identity("m3_nb.collect")}}
     return {**ident, "key": hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]}
 
@@ -410,6 +419,7 @@ def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int 
                 experts: str | os.PathLike | None = None,   # folder with the experts' manifest.json (default `default_experts_dir(scale)`)
                 expert_seeds: Sequence[int] | None = (0,),  # the calibration seeds whose snapshots are offered (None: all listed)
                 cap_factor: int = 20,                 # attempted episodes per file at most: cap_factor x episodes
+                learned_first: bool = True,           # a band's behaviour is a MAPPO policy where one lands in it (`choose_behaviour`)
                 progress: bool = False,               # a progress bar over files (stderr)
                 deep: bool = True,                    # check every value and the checksum of existing files (False: layout only)
                 log: Callable | None = print) -> list[Path]:
@@ -445,7 +455,7 @@ def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int 
         else:
             ckpts = [str(c) for c in (checkpoints or {}).get(m, [])] if kind == "checkpoints" else []
             ck_ids = [f"{Path(c).name}:{hashlib.sha256(Path(c).read_bytes()).hexdigest()[:16]}" for c in ckpts]  # the weights' identity
-        keys = {q: collection_key(scale, seed, m, q, kind, b.episodes_per_quality, cap_factor, ck_ids) for q in qualities}
+        keys = {q: collection_key(scale, seed, m, q, kind, b.episodes_per_quality, cap_factor, ck_ids, learned_first) for q in qualities}
         status = {q: file_status(out_dir, m, q, keys[q]["key"], manifest, deep) for q in qualities}
         todo = [q for q in qualities if status[q][0] not in ("kept", "missed")]
         for q in qualities:
@@ -472,7 +482,7 @@ def collect_all(scale: str, out_dir: str | os.PathLike | None = None, seed: int 
                                for c in cands}
         for k in ("files", "missed"): entry.setdefault(k, {})
         for q in todo:
-            c, _ = choose_behaviour(cands, q)
+            c, _ = choose_behaviour(cands, q, learned_first)
             try:
                 p = collect_dataset(out_dir, m, q, c, env_fn, b.episodes_per_quality, seed=file_seed(seed, m, q),
                                     num_envs=min(b.num_envs, b.episodes_per_quality), cap_factor=cap_factor,
