@@ -19,9 +19,9 @@ from .ledger import (RunSpec, Method, METHODS, register_method, get_method, regi
                           expected_lineage, lineage_diff, lineage_note, mappo_method)
 
 # %% auto #0
-__all__ = ['TABLE1_METHOD_ORDER', 'PAPER_METHOD_TYPES', 'VARIANT_NAMES', 'table1_frame', 'seeds_frame', 'iqm_frame', 'world_note',
-           'pretrain_config', 'pretrain_identity', 'pretrain_stage', 'm3_method', 'variant_setup', 'variant_method',
-           'paper_specs', 'run_paper_sweep', 'run_groups', 'plan_frame', 'main']
+__all__ = ['TABLE1_METHOD_ORDER', 'PAPER_METHOD_TYPES', 'VARIANT_NAMES', 'VARIANT_AFTER', 'table1_frame', 'seeds_frame',
+           'iqm_frame', 'world_note', 'pretrain_config', 'pretrain_identity', 'pretrain_stage', 'm3_method',
+           'variant_setup', 'variant_method', 'paper_specs', 'run_paper_sweep', 'run_groups', 'plan_frame', 'main']
 
 # %% ../nbs/08_experiments.ipynb #f5993ab7
 TABLE1_METHOD_ORDER = ("MAPPO", "CARE", "MADT", "M3")   # the paper's row order; unknown methods follow
@@ -140,9 +140,14 @@ def _run_m3(spec: RunSpec, setup: PaperSetup) -> dict:
     from m3_nb.m3 import load_m3
     from m3_nb.finetune import finetune
     torch_threads()
-    model = load_m3(pretrain_stage(setup, spec.task_set, spec.seed))
+    ck = pretrain_stage(setup, spec.task_set, spec.seed)
+    model = load_m3(ck)
     offline, ft, awac = awac_data(spec, setup)
-    return {**finetune(model, spec.finetune_map, setup.budget(), spec.seed, offline, ft, setup.env_fn), "awac": awac}
+    # the checkpoint's bytes (not part of the lineage: checkpoints are not committed, a fresh clone lacks them): two runs of
+    # one config on two machine kinds start from different weights when CPU kernels round differently (cpu_kernels.md)
+    pretrained = hashlib.sha256(Path(ck).read_bytes()).hexdigest()[:16]
+    return {**finetune(model, spec.finetune_map, setup.budget(), spec.seed, offline, ft, setup.env_fn), "awac": awac,
+            "pretrained_sha256": pretrained}
 
 def _pretrain_m3(specs: list[RunSpec], log=print, setup: PaperSetup = None):
     "M3's stage before its runs: one pre-trained model per (task set, seed) of `specs`."
@@ -160,6 +165,7 @@ register_method_factory("MAPPO", mappo_method)
 # %% ../nbs/08_experiments.ipynb #e7a25973
 VARIANT_NAMES = {"M3": "M3", "no VQ": "M3-noVQ", "no task prompt": "M3-noPrompt", "no agent split": "M3-noSplit",
                  "no AWAC": "M3-noAWAC"}   # Figure 3's variants and their ledger method names
+VARIANT_AFTER = {"M3-noAWAC": "M3"}   # no AWAC fine-tunes M3's own checkpoint: its runs go after M3's (`run_paper_sweep(after=...)`)
 
 def variant_setup(setup: PaperSetup, variant: str) -> PaperSetup:
     "`setup` with the one change of ablation `variant` (a key of VARIANT_NAMES) applied to its model or fine-tuning config."

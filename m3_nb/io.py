@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['PROVENANCE_PACKAGES', 'atomic_write', 'atomic_path', 'package_versions', 'code_version', 'provenance',
-           'module_closure', 'code_identity', 'array_checksum', 'write_table', 'write_json']
+__all__ = ['PROVENANCE_PACKAGES', 'KERNEL_FLAGS', 'KERNEL_ENV', 'atomic_write', 'atomic_path', 'package_versions', 'code_version',
+           'cpu_info', 'provenance', 'module_closure', 'code_identity', 'array_checksum', 'write_table', 'write_json']
 
 # %% ../nbs/00a_io.ipynb #505eef9e
 def _umask() -> int:
@@ -79,10 +79,43 @@ def code_version(root: str | os.PathLike | None = None) -> str:
     except (OSError, subprocess.CalledProcessError): return "unknown"
     return sha + ("+dirty" if dirty else "")
 
+# the CPU features torch's (ATen) and MKL's kernels dispatch on, and the settings that choose or pin that dispatch:
+# two machines that differ in any of these can give the same seed different numbers (results/benchmarks/cpu_kernels.md)
+KERNEL_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
+                "avx512_fp16", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
+KERNEL_ENV = ("MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "MKL_NUM_THREADS", "ATEN_CPU_CAPABILITY", "OMP_NUM_THREADS",
+              "XLA_FLAGS", "PYTHONHASHSEED")
+
+def cpu_info(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> dict:
+    """The CPU as far as it can change arithmetic: model name, which of `KERNEL_FLAGS` it has, the `KERNEL_ENV` settings
+    of this process, the cores it may use (MAPPO's update threads default to them, capped by OMP_NUM_THREADS), and, when
+    torch is loaded, its thread count and the CPU capability its kernels dispatch to."""
+    first, flags = {}, set()
+    try:
+        for line in Path(cpuinfo).read_text().splitlines():       # the first processor's entries (all cores alike)
+            key, _, val = line.partition(":")
+            key = key.strip()
+            if key in ("model name", "cpu family", "model", "stepping") and key not in first: first[key] = val.strip()
+            elif key == "flags" and not flags: flags = set(val.split())
+    except OSError: pass
+    model = first.get("model name") or platform.processor() or "unknown"
+    # a virtual machine often names its CPU generically ('Intel(R) Xeon(R) Processor'): family/model/stepping tell the generation
+    fms = "/".join(first.get(k, "?") for k in ("cpu family", "model", "stepping")) if first else None
+    out = {"model": model, "family_model_stepping": fms, "kernel_flags": [f for f in KERNEL_FLAGS if f in flags],
+           "kernel_env": {k: os.environ[k] for k in KERNEL_ENV if k in os.environ},
+           "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        out["torch_threads"] = torch.get_num_threads()
+        try: out["torch_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+        except (AttributeError, RuntimeError): pass
+    return out
+
 def provenance() -> dict:
-    "Code version, package versions and machine of the current process."
+    "Code version, package versions, machine and CPU (`cpu_info`) of the current process."
     return {"code_version": code_version(), "packages": package_versions(),
-            "python": platform.python_version(), "machine": platform.machine(), "platform": platform.platform()}
+            "python": platform.python_version(), "machine": platform.machine(), "platform": platform.platform(),
+            "cpu": cpu_info()}
 
 # %% ../nbs/00a_io.ipynb #eada8ffd
 def _m3_imports(src: str, package: str = "m3_nb") -> set:

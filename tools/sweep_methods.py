@@ -26,7 +26,7 @@ def main(argv=None):
     ap.add_argument("--processes", type=int, default=2, help="worker processes (one group each)")
     a = ap.parse_args(argv)
     import m3_nb.care, m3_nb.madt, m3_nb.bc, m3_nb.updet    # noqa: F401  (the baselines register their methods)
-    from m3_nb.experiments import PaperSetup, paper_specs, run_paper_sweep, repo_data_root, VARIANT_NAMES, variant_method
+    from m3_nb.experiments import PaperSetup, paper_specs, run_paper_sweep, repo_data_root, VARIANT_NAMES, VARIANT_AFTER, variant_method
     from m3_nb.ledger import build_methods
     out = str(Path(a.out or f"results/{a.scale}").resolve())
     setup = PaperSetup(out, a.scale, data_root=str(repo_data_root()), qualities=tuple(q.strip() for q in a.qualities.split(",")))
@@ -35,8 +35,8 @@ def main(argv=None):
     variants = {name: v for v, name in VARIANT_NAMES.items() if name != "M3"}    # built as Figure 3's notebook builds them
     built = {**build_methods(setup, [m for m in methods if m not in variants]),
              **{m: variant_method(setup, variants[m]) for m in methods if m in variants}}
-    after = {"M3-noAWAC": "M3"} if "M3-noAWAC" in methods else None             # it fine-tunes M3's own checkpoint
-    if after and "M3" not in methods:
+    after = {m: ref for m, ref in VARIANT_AFTER.items() if m in methods} or None   # no AWAC fine-tunes M3's own checkpoint
+    if after and not set(after.values()) <= set(methods):
         ap.error("M3-noAWAC fine-tunes M3's checkpoint: name M3 too (its finished records are reused), as Figure 3's notebook does")
     log = lambda m: print(time.strftime("%H:%M:%S"), m, flush=True)
     log(f"{len(specs)} runs of {', '.join(methods)} at {a.scale} -> {setup.runs_dir}")
