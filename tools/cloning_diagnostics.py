@@ -15,8 +15,11 @@ with the experiments' pre-training config (`m3_nb.experiments.pretrain_config`, 
   an input LayerNorm and the previous action: held-out accuracy per map. It needs no history and no latent.
 
 Results are cached per variant in `results/<scale>/diagnostics/cloning/`, then merged into
-`cloning.md` / `cloning.csv` there; a rerun skips a variant whose cached result was made by the same code (`identity()`:
-the library modules it runs and this script), and recomputes it otherwise.
+`cloning.md` / `cloning.csv` there; a rerun skips a variant whose cached result was made by the same code on the same
+data (`identity()`: the library modules it runs, this script and the good files' checksums), and recomputes it otherwise;
+the table shows only results of the current identity. Until 2026-12-03 the good data of 2m_vs_1z, 3s_vs_3z and 3s_vs_4z
+came from scripts (the kiting script: it reads its weapon's cooldown, which the agents do not observe); that era's
+results are kept, as written then, in `results/small/diagnostics/cloning_scripted_good_data/`.
 
     .venv/bin/python tools/cloning_diagnostics.py                # every variant, one process per core
     .venv/bin/python tools/cloning_diagnostics.py --only default K1
@@ -31,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 M3_VARIANTS = {   # name -> PretrainConfig overrides ('model': M3Config fields)
     "default": {}, "no_recons": {"w_recons": 0.0}, "no_emb": {"w_emb": 0.0}, "no_as": {"w_as": 0.0},
     "sl_only": {"w_recons": 0.0, "w_emb": 0.0, "w_as": 0.0}, "steps_x4": {"steps_factor": 4}, "lr1e-3": {"lr": 1e-3},
-    "step_dim64": {"model": {"step_dim": 64}}, "hidden256": {"model": {"hidden": 256}},
+    "step_dim64": {"model": {"step_dim": 64}}, "hidden256": {"model": {"hidden": 256}}, "hidden64": {"model": {"hidden": 64}},
     "K1": {"model": {"context_len": 1}}, "K4": {"model": {"context_len": 4}},
     "raw_input": {"model": {"input_norm": "none"}}, "raw_input_steps_x4": {"model": {"input_norm": "none"}, "steps_factor": 4},
     "step_norm": {"model": {"input_norm": "step"}},
@@ -107,12 +110,21 @@ def run_probe(name: str, scale: str, steps: int = 5000, batch: int = 256, hidden
             "accuracy": {pc.tasks[k]: float(ok[tid == k].mean()) for k in range(len(pc.tasks))}}
 
 
-def identity() -> str:
-    "Code identity of what a result depends on: the library modules the runs import, and this script."
+def data_behaviours(scale: str) -> dict:
+    "{map: 'behaviour (checksum)'} of set A's good files, as their data manifest names them."
+    setup, pc, _ = _setup(scale)
+    ident = setup.data_identity(pc.tasks)
+    files = json.loads((Path(setup.data_dir) / "manifest.json").read_text())["maps"]
+    return {m: f"{files[m]['files']['good']['behaviour']} ({str(ident.get(f'{m}/good'))[:12]})" for m in pc.tasks}
+
+
+def identity(scale: str = "small") -> str:
+    "Identity of what a result depends on: the library modules the runs import, this script, and the data's checksums."
     import hashlib
     from m3_nb.io import code_identity
     lib = code_identity("m3_nb.experiments", "m3_nb.pretrain", "m3_nb.m3", "m3_nb.envs", "m3_nb.collect")
-    return lib + "-" + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    data = hashlib.sha256(json.dumps(data_behaviours(scale), sort_keys=True).encode()).hexdigest()[:8]
+    return lib + "-" + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12] + "-" + data
 
 
 def _cached(path: Path, ident: str) -> bool:
@@ -123,16 +135,17 @@ def _job(args):
     kind, name, scale, out_dir = args
     from m3_nb.io import write_json, provenance
     res = (run_m3 if kind == "M3" else run_probe)(name, scale)
-    res["provenance"], res["identity"] = provenance(), identity()
+    res["provenance"], res["identity"], res["data"] = provenance(), identity(scale), data_behaviours(scale)
     write_json(res, Path(out_dir) / f"{kind}__{name}.json")
     return f"{kind} {name}: {res['wall_s']} s"
 
 
 def table(out_dir: Path, scale: str):
     import pandas as pd
-    rows = []
+    rows, ident = [], identity(scale)
     for p in sorted(out_dir.glob("*.json")):
         r = json.loads(p.read_text())
+        if r.get("identity") != ident: continue           # made by other code or on other data: not in this table
         row = {"kind": r["kind"], "variant": r["variant"], "steps": r["steps"],
                **{f"acc/{m}": round(v, 3) for m, v in r["accuracy"].items()},
                **{k: round(v, 2) for k, v in r.items() if k.startswith("greedy_return/")},
@@ -147,7 +160,8 @@ def table(out_dir: Path, scale: str):
                "'raw_input' is the encoder before 2026-12-03) with one change (variant; steps = gradient steps), greedy return over 32 "
                "episodes of the pre-trained policy. 'probe' rows: a plain MLP (2 x 128) on the last step's observation "
                "(+ LayerNorm / + previous action), 5,000 Adam steps of 256. World: SMAX with the SC2 unit model. Written by "
-               "tools/cloning_diagnostics.py; code versions in the last column.")
+               "tools/cloning_diagnostics.py; code versions in the last column. Good data of set A (behaviour, checksum): "
+               + "; ".join(f"{m}: {b}" for m, b in data_behaviours(scale).items()) + ".")
     from m3_nb.io import atomic_write
     with atomic_write(out_dir / "cloning.csv") as f: f.write(df.to_csv(index=False))
     with atomic_write(out_dir / "cloning.md") as f: f.write(caption + "\n\n" + df.to_markdown(index=False) + "\n")
@@ -165,7 +179,7 @@ if __name__ == "__main__":
     jobs = [("M3", n) for n in M3_VARIANTS] + [("probe", n) for n in PROBES]
     unknown = set(a.only or ()) - {n for _, n in jobs}
     if unknown: ap.error(f"unknown variants {sorted(unknown)}; known: {[n for _, n in jobs]}")
-    ident = identity()
+    ident = identity(a.scale)
     todo = [(k, n, a.scale, str(out_dir)) for k, n in jobs
             if (not a.only or n in a.only) and not _cached(out_dir / f"{k}__{n}.json", ident)]
     todo.sort(key=lambda j: j[1] not in ("steps_x4", "raw_input_steps_x4", "no_vq_encoder"))     # the longest (~350-410 s) first
