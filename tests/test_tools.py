@@ -42,3 +42,11 @@ def test_compare_refuses_records_of_different_runs(tmp_path):
     (runs / "r0.json").write_text(json.dumps(_rec(0, 9.0, 12.0, None, cfg="c2")))
     with pytest.raises(ValueError, match=r"runs/r0.json: field 'config_hash' differs .*not the same run"):
         cr.compare("HEAD", "runs/*.json", tmp_path)
+
+
+def test_platform_names_the_cpu_when_the_record_does():
+    old = _rec(0, 8.0, 12.0, None)
+    assert cr._platform(old) == "fc-v1098"
+    new = {**old, "provenance": {**old["provenance"], "cpu": {"model": "Intel(R) Xeon(R) Processor", "family_model_stepping": "6/167/1",
+                                                             "torch_cpu_capability": "AVX512"}}}
+    assert cr._platform(new) == "fc-v1098 (cpu 6/167/1, AVX512)"

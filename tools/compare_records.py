@@ -26,8 +26,12 @@ def _git_json(ref: str, path: str, root: Path = ROOT) -> dict | None:
 
 
 def _platform(rec: dict) -> str:
-    p = rec.get("provenance", {}).get("platform", "?")
-    return str(p).split("-with-")[0].rsplit("-", 1)[0].replace("Linux-6.18.44-", "")   # the kernel build names the machine kind here
+    "The machine kind that made `rec`: the kernel build (it names the kind here), and the CPU where the record names it (since 2026-12-03)."
+    prov = rec.get("provenance", {})
+    kind = str(prov.get("platform", "?")).split("-with-")[0].rsplit("-", 1)[0].replace("Linux-6.18.44-", "")
+    cpu = prov.get("cpu")
+    if not isinstance(cpu, dict): return kind
+    return f"{kind} (cpu {cpu.get('family_model_stepping') or cpu.get('model', '?')}, {cpu.get('torch_cpu_capability', '?')})"
 
 
 def compare(ref: str, pattern: str, root: Path = ROOT) -> pd.DataFrame:
