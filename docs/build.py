@@ -234,15 +234,16 @@ README_BEGIN, README_END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
 def item_status(res: Path, scale: str, nbs: dict) -> list[str]:
-    "A markdown table of every executed paper item under `res`: when its run ended, how long it took, and whether its inputs are still those of that run (`tools/item_keys.py`)."
+    "A markdown table of every executed paper item under `res`: when its run ended, how long it took, and whether its inputs are still those of that run (`tools/item_keys.py`; data: as the committed dataset cards recorded it, not this checkout's data/)."
     sys.path.insert(0, str(ROOT / "tools"))
-    try: from item_keys import reasons
+    try: from item_keys import reasons, committed_data
     finally: sys.path.pop(0)
     rows = ["| item | run ended (UTC) | took | inputs now (notebook, library, data, run records it read) |", "|:--|:--|--:|:--|"]
+    data = committed_data(res)      # the data as the committed dataset cards describe it: the same table on every checkout
     for item, text in sorted(nbs.items()):
         pm = json.loads(text).get("metadata", {}).get("papermill", {})
         end, dur = str(pm.get("end_time") or "?")[:16].replace("T", " "), pm.get("duration")
-        why = reasons(item, scale, res)
+        why = reasons(item, scale, res, data_now=data)
         rows.append(f"| `{item}` | {end} | {'?' if dur is None else f'{dur:,.0f} s'} | "
                     + ("as in that run" if not why else "**changed since**: " + "; ".join(why).replace("|", "/")) + " |")
     return rows

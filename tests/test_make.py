@@ -184,3 +184,20 @@ def test_item_keys_names_the_field_of_a_bad_manifest(tmp_path):
     assert current_inputs("probe", "small", tmp_path)["data"] == {"3m/good": "ab12"}
     m.write_text("{")
     assert "unreadable manifest" in current_inputs("probe", "small", tmp_path)["data"]
+
+
+def test_readme_status_compares_data_with_the_committed_cards_not_the_checkout(tmp_path):
+    "The README's status table is the same on every checkout: data 'now' is what the dataset cards recorded, so a clone without data/ and one with other data agree."
+    sys.path.insert(0, str(ROOT / "tools"))
+    try: from item_keys import reasons, committed_data, current_inputs, key_path
+    finally: sys.path.pop(0)
+    out = tmp_path / "results/small"
+    for item, data in (("probe", {"3m/good": "old"}), ("dataset_cards", {"3m/good": "new"})):
+        (out / "executed/.inputs").mkdir(parents=True, exist_ok=True)
+        (out / "executed" / f"{item}.ipynb").write_text("{}")
+        key_path(out, item).write_text(json.dumps({**current_inputs(item, "small"), "data": data, "records": {}}))
+    assert committed_data(out) == {"3m/good": "new"}
+    assert reasons("probe", "small", out, data_now=committed_data(out)) == ["data/small content changed (3m/good)"]
+    assert reasons("dataset_cards", "small", out, data_now=committed_data(out)) == []
+    assert reasons("probe", "small", out, data_now={"3m/good": "old"}) == []
+    assert committed_data(tmp_path / "nowhere") is None

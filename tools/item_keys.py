@@ -90,14 +90,16 @@ def records_read(out: Path, log: Path) -> dict | None:
     return found
 
 
-def reasons(item: str, scale: str, out: Path, root: Path = ROOT) -> list:
-    "Why `item`'s last run is not current ([] when its recorded inputs equal today's; nothing when it never ran)."
+def reasons(item: str, scale: str, out: Path, root: Path = ROOT, data_now: dict | None = None) -> list:
+    """Why `item`'s last run is not current ([] when its recorded inputs equal today's; nothing when it never ran).
+    `data_now`: the data checksums to compare with instead of this checkout's data/<scale>/ (`committed_data`)."""
     if not (out / "executed" / f"{item}.ipynb").exists(): return []
     kp = key_path(out, item)
     try: rec = json.loads(kp.read_text())
     except OSError: return [f"no record of the inputs of its last run (executed/.inputs/{item}.json)"]
     except ValueError: return [f"its input record executed/.inputs/{item}.json is not JSON"]
     now = current_inputs(item, scale, root)
+    if data_now is not None: now["data"] = data_now
     why = []
     if rec.get("notebook") != now["notebook"]: why.append(f"notebook nbs/paper/{item}.ipynb changed")
     if rec.get("library") != now["library"]: why.append("library m3_nb/ changed")
@@ -113,6 +115,13 @@ def reasons(item: str, scale: str, out: Path, root: Path = ROOT) -> list:
         for what, ks in (("changed", changed), ("gone", gone)):
             if ks: why.append(f"{len(ks)} of the {len(read)} run records it read {what} ({', '.join(ks[:3])}{f' +{len(ks) - 3} more' if len(ks) > 3 else ''})")
     return why
+
+
+def committed_data(out: Path, item: str = "dataset_cards") -> dict | None:
+    """The data checksums `item` (the dataset cards) recorded at its last run: the committed view of data/<scale>/, the
+    same on every checkout (a fresh clone has no data/; this one's may differ until `make data`). None if not recorded."""
+    try: return json.loads(key_path(out, item).read_text()).get("data")
+    except (OSError, ValueError): return None
 
 
 def record(item: str, scale: str, out: Path, root: Path = ROOT) -> Path:
