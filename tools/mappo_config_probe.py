@@ -13,7 +13,8 @@ trains MAPPO on one map under named configurations, one seed each, and tabulates
 
 One JSON per (map, config, seed) under `results/<scale>/diagnostics/mappo_configs/` (evaluations, wall time,
 provenance, identity: the code of `m3_nb.mappo_train`'s closure and this script; a result of the same identity is
-reused), merged into `mappo_configs.md` / `.csv` there. One process per configuration, one torch thread each.
+reused), merged into `mappo_configs.md` / `.csv` there. One process per configuration, one torch thread each. A run
+autosaves every 2 minutes under `.partial/` there (git-ignored) and continues from it when the same command runs again.
 """
 import argparse, hashlib, json, os, sys, time
 from concurrent.futures import ProcessPoolExecutor
@@ -24,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 CONFIGS = ("mlp_calibration", "gru_calibration", "gru_paper")
 
 
-def config(name: str, map_name: str, steps: int, scale: str):
+def config(name: str, map_name: str, steps: int, scale: str, eval_every: int = 25_000):
     from m3_nb.mappo_train import MAPPOConfig, paper_config, validate_config
-    common = dict(total_env_steps=steps, eval_every=25_000, eval_episodes=32, progress=False, torch_threads=1, update_threads=1)
+    common = dict(total_env_steps=steps, eval_every=eval_every, eval_episodes=32, progress=False, torch_threads=1, update_threads=1)
     if name == "gru_paper": return paper_config(map_name, scale=scale, **common)
     if name not in CONFIGS: raise ValueError(f"unknown configuration {name!r}; known: {', '.join(CONFIGS)}")
     return validate_config(MAPPOConfig(maps=(map_name,), scale=scale, num_envs=64, rollout_len=64,
@@ -39,19 +40,21 @@ def identity() -> str:
 
 
 def run(args) -> str:
-    name, map_name, steps, seed, scale, out = args
+    name, map_name, steps, seed, scale, out, eval_every = args
     import torch
     from dataclasses import asdict
     from m3_nb.io import provenance, write_json
-    from m3_nb.mappo_train import make_train
+    from m3_nb.mappo_train import make_train, resumable_runs
     torch.set_num_threads(1)
-    cfg = config(name, map_name, steps, scale)
+    cfg = config(name, map_name, steps, scale, eval_every)
     t0 = time.perf_counter()
-    res = make_train(cfg)(seed=seed)
+    # a stopped run continues from its last autosave (every 2 minutes) when called again; wall_s is then the last part's
+    with resumable_runs(Path(out) / ".partial", every_s=120.0) as resumed: res = make_train(cfg)(seed=seed)
     ev = res.evals
     rec = {"map": map_name, "config_name": name, "seed": seed, "steps": steps, "config": asdict(cfg),
            "eval_steps": [int(s) for s in ev["env_steps"]], "eval_returns": [float(r) for r in ev["eval/return"]],
            "eval_win_rates": [float(w) for w in ev["eval/win_rate"]], "wall_s": round(time.perf_counter() - t0, 1),
+           "resumed_after_update": [u for _, u in resumed],
            "identity": identity(), "provenance": provenance()}
     write_json(rec, Path(out) / f"{map_name}__{name}__seed{seed}.json")
     return f"{map_name} {name} seed {seed}: best greedy return {max(rec['eval_returns']):.2f} in {rec['wall_s']} s"
@@ -67,7 +70,7 @@ def table(out: Path, scale: str):
         c, steps, rets = r["config"], r["eval_steps"], r["eval_returns"]
         hit = [s for s, v in zip(steps, rets) if v >= 18.0]
         rows.append({"map": r["map"], "config": r["config_name"], "seed": r["seed"], "recurrent": c["recurrent"],
-                     "envs_x_steps": f"{c['num_envs']} x {c['rollout_len']}", "epochs_x_minibatches": f"{c['epochs']} x {c['num_minibatches']}",
+                     "eval_every": c["eval_every"], "envs_x_steps": f"{c['num_envs']} x {c['rollout_len']}", "epochs_x_minibatches": f"{c['epochs']} x {c['num_minibatches']}",
                      "env_steps": steps[-1], "evaluations": len(steps), "first_return": round(rets[0], 2),
                      "best_return": round(max(rets), 2), "last_return": round(rets[-1], 2),
                      "best_win_rate": round(max(r["eval_win_rates"]), 3), "steps_to_18": hit[0] if hit else None,
@@ -75,7 +78,7 @@ def table(out: Path, scale: str):
     if not rows: raise SystemExit(f"no results of the current identity in {out}")
     df = pd.DataFrame(rows)
     caption = (f"MAPPO configurations probed (exploratory, issue 11), scale {scale}, one seed per row, SMAX with the SC2 unit "
-               "model: greedy evaluation (32 episodes) every 25,000 env steps and before training; steps_to_18 = first "
+               "model: greedy evaluation (32 episodes) before training and every eval_every env steps; steps_to_18 = first "
                "evaluation with return >= 18 (empty: none). mlp_calibration = the world-calibration item's configuration; "
                "gru_calibration = the same with GRU actor and critic; gru_paper = MAPPO's published SMAC settings for the "
                "map (m3_nb.mappo_train.paper_config). One torch thread per run. Written by tools/mappo_config_probe.py.")
@@ -89,6 +92,7 @@ if __name__ == "__main__":
     ap.add_argument("--map", default="2s_vs_1sc")
     ap.add_argument("--steps", type=int, default=800_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--eval-every", type=int, default=25_000, help="env steps between greedy evaluations (32 episodes)")
     ap.add_argument("--scale", default="small")
     ap.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=CONFIGS)
     ap.add_argument("--processes", type=int, default=len(os.sched_getaffinity(0)))
@@ -98,8 +102,9 @@ if __name__ == "__main__":
     ident = identity()
     def done(n):
         p = out / f"{a.map}__{n}__seed{a.seed}.json"
-        return p.exists() and json.loads(p.read_text()).get("identity") == ident and json.loads(p.read_text())["steps"] == a.steps
-    todo = [(n, a.map, a.steps, a.seed, a.scale, str(out)) for n in a.configs if not done(n)]
+        r = json.loads(p.read_text()) if p.exists() else {}
+        return r.get("identity") == ident and r["steps"] == a.steps and r["config"]["eval_every"] == a.eval_every
+    todo = [(n, a.map, a.steps, a.seed, a.scale, str(out), a.eval_every) for n in a.configs if not done(n)]
     print(f"{len(todo)} to run in {a.processes} process(es); results in {out}", flush=True)
     with ProcessPoolExecutor(max(1, min(a.processes, len(todo) or 1))) as ex:
         for msg in ex.map(run, todo): print(msg, flush=True)
