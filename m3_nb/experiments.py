@@ -140,14 +140,15 @@ def _run_m3(spec: RunSpec, setup: PaperSetup) -> dict:
     from m3_nb.m3 import load_m3
     from m3_nb.finetune import finetune
     torch_threads()
-    ck = pretrain_stage(setup, spec.task_set, spec.seed)
-    model = load_m3(ck)
+    from m3_nb.collect import weights_hash
+    model = load_m3(pretrain_stage(setup, spec.task_set, spec.seed))
     offline, ft, awac = awac_data(spec, setup)
-    # the checkpoint's bytes (not part of the lineage: checkpoints are not committed, a fresh clone lacks them): two runs of
-    # one config on two machine kinds start from different weights when CPU kernels round differently (cpu_kernels.md)
-    pretrained = hashlib.sha256(Path(ck).read_bytes()).hexdigest()[:16]
+    # the pre-trained weights' hash (not the file's: it holds wall-clock timings; not in the lineage: checkpoints are not
+    # committed, a fresh clone lacks them): one config pre-trained on two machine kinds gives other weights when their
+    # CPU kernels round differently (results/benchmarks/cpu_kernels.md), and this tells which records started alike
+    pretrained = weights_hash(model)[:16]
     return {**finetune(model, spec.finetune_map, setup.budget(), spec.seed, offline, ft, setup.env_fn), "awac": awac,
-            "pretrained_sha256": pretrained}
+            "pretrained_weights_sha256": pretrained}
 
 def _pretrain_m3(specs: list[RunSpec], log=print, setup: PaperSetup = None):
     "M3's stage before its runs: one pre-trained model per (task set, seed) of `specs`."
