@@ -57,7 +57,8 @@ def online_setups(map_name: str, data_dir: Path, context_len: int | None = None)
         return updet_actor(map_name), None, None, None, None, {}
     out.update(M3=m3, MADT=madt, CARE=care, UPDeT=updet, BC=bc,
                **{"M3-noVQ": lambda: m3(vq=False),                          # Figure 3's no-VQ variant: MADT's GPT at MADT's sizes
-                  "M3-noVQ-wide": lambda: m3(vq=False, tf_dim=128, tf_heads=4, tf_style="post_ln")})   # its encoder before 2026-12-03c
+                  "M3-noVQ-wide": lambda: m3(vq=False, tf_dim=128, tf_heads=4, tf_style="post_ln"),   # its encoder before 2026-12-03c
+                  "M3-hidden64": lambda: m3(hidden=64)})                   # M3 at MAPPO's width (a size the paper does not fix)
     return out
 
 
