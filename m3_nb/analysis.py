@@ -46,7 +46,7 @@ def paired_ordering(frame: pd.DataFrame,          # records_frame rows: method, 
             "claim holds here": "-" if claim is None else {f"{reference} ahead": "yes", f"{reference} behind": "no: reversed"}.get(verdict, "undecided")}
 
 # %% auto #0
-__all__ = ['SCORE_COLUMNS', 'paired_ordering', 'ordering_note']
+__all__ = ['SCORE_COLUMNS', 'paired_ordering', 'ordering_note', 'data_behaviour_note']
 
 # %% ../nbs/09_analysis.ipynb #b8f4d9c5
 def ordering_note(budget_steps: int,       # the fine-tuning budget: TT never reached counts as this many steps
@@ -60,3 +60,36 @@ def ordering_note(budget_steps: int,       # the fine-tuning budget: TT never re
             f"bootstrap over the cells ({reps:,} resamples, maps treated as draws from a population of tasks). Ties: |difference| "
             f"< {tie} return points, equal TT. A claim of Section {section} holds when the interval lies above 0.")
 
+
+# %% ../nbs/09_analysis.ipynb #353bca14
+import json
+from pathlib import Path
+
+def data_behaviour_note(data_dir,               # data/<scale>: its manifest.json names each file's behaviour policy
+                        maps,                   # the maps whose data the table's runs read
+                        qualities=("good",)) -> str:
+    "Caption sentences naming, per quality, the maps whose file a MAPPO actor made, those a script made (named), and those with no file."
+    p = Path(data_dir) / "manifest.json"
+    try: entries = json.loads(p.read_text())["maps"]
+    except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError):
+        return f"Who made the data is not stated: {p} is missing or holds no 'maps'. "
+    out = []
+    for q in qualities:
+        learned, scripted, only_scripts, missed, absent = [], [], [], [], []
+        for m in maps:
+            e = entries.get(m, {})
+            f = e.get("files", {}).get(q)
+            if f is None: (missed if q in e.get("missed", {}) else absent).append(m); continue
+            name = f.get("behaviour", "?")
+            # a learned (MAPPO) candidate carries its checkpoint's hash; a script has none
+            if e.get("candidates", {}).get(name, {}).get("hash"): learned.append(m)
+            else: (only_scripts if e.get("behaviour") == "scripted" else scripted).append(f"{m} ({name})")   # 'scripted': no MAPPO on offer
+        s = f"Data, {q} files ({Path(*p.parts[-3:])}): "   # data/<scale>/manifest.json, not this machine's path
+        s += "; ".join(x for x in (
+            f"by MAPPO actors on {', '.join(learned)} (as the paper's data)" if learned else "",
+            f"by a script, not MAPPO (no MAPPO actor reached the band), on {', '.join(scripted)}" if scripted else "",
+            f"by a script, not MAPPO (only scripts were on offer), on {', '.join(only_scripts)}" if only_scripts else "",
+            f"none on {', '.join(missed)} (band missed at collection)" if missed else "",
+            f"not collected for {', '.join(absent)}" if absent else "") if x)
+        out.append(s + ". ")
+    return "".join(out)
