@@ -62,17 +62,16 @@ def ordering_note(budget_steps: int,       # the fine-tuning budget: TT never re
 
 
 # %% ../nbs/09_analysis.ipynb #353bca14
-import json
 from pathlib import Path
 
 def data_behaviour_note(data_dir,               # data/<scale>: its manifest.json names each file's behaviour policy
                         maps,                   # the maps whose data the table's runs read
                         qualities=("good",)) -> str:
     "Caption sentences naming, per quality, the maps whose file a MAPPO actor made, those a script made (named), and those with no file."
+    from m3_nb.collect import read_manifest     # {} when the manifest is missing, unreadable or has no 'maps'
     p = Path(data_dir) / "manifest.json"
-    try: entries = json.loads(p.read_text())["maps"]
-    except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError):
-        return f"Who made the data is not stated: {p} is missing or holds no 'maps'. "
+    entries = read_manifest(data_dir).get("maps")
+    if not entries: return f"Who made the data is not stated: {p} is missing or holds no 'maps'. "
     out = []
     for q in qualities:
         learned, scripted, only_scripts, missed, absent = [], [], [], [], []
