@@ -22,12 +22,13 @@ ifeq ($(filter $(SCALE),$(SCALES)),)
 $(error SCALE=$(SCALE) is not a scale; allowed values: $(SCALES))
 endif
 
-.PHONY: help venv venv-gpu gpu-check test test-slow paper paper-plan lab export clean-results docs docs-check FORCE
+.PHONY: help venv venv-gpu gpu-check test test-slow paper paper-plan paper-cost lab export clean-results docs docs-check FORCE
 help:
 	@echo "make paper [SCALE=smoke|small|full] [FRESH=1]  every paper item into $(RESULTS)/<scale>/ (tables/, figures/, cards/, runs/,"
 	@echo "                                             executed/); an item reruns only when the content of its notebook, m3_nb/ or data/<scale>/ changed;"
 	@echo "                                             FRESH=1 reruns every item and recomputes every run (old runs moved to .previous/)"
 	@echo "make paper-plan [SCALE=...]                  what make paper would reuse, recompute or finds stale, with estimated times"
+	@echo "make paper-cost [SCALE=...]                  what the scale's results cost, per item and in total, from their records"
 	@echo "make $(RESULTS)/<scale>/executed/<item>.ipynb SCALE=<scale>  one paper item (nbs/paper/<item>.ipynb)"
 	@echo "make data [SCALE=...] [DATA_SEED=0]           offline datasets for every map and quality into data/<scale>/ (resumable); behaviour"
 	@echo "                                             policies: scripts (attack-nearest, focus-fire, kiting + noise) and random; at small/full"
@@ -104,6 +105,10 @@ paper: | $(STAMP)
 paper-plan: | $(STAMP)
 	@$(PY) tools/paper_plan.py --scale $(SCALE) --out $(OUT) --items $(PAPER_ITEMS) \
 	  --up-to-date "$$(for item in $(PAPER_ITEMS); do $(MAKE) -q --no-print-directory $(EXEC)/$$item.ipynb SCALE=$(SCALE) && echo $$item; done)"
+
+# What the scale's results cost, item by item and in total, from their own records (issue 16's stage-time table).
+paper-cost: | $(STAMP)
+	@$(PY) tools/paper_cost.py --scale $(SCALE) --out $(OUT) $(if $(filter small,$(SCALE)),--target-hours 6)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_FLAGS) $(LAB_ARGS) nbs

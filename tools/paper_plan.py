@@ -10,17 +10,17 @@ An item's duration says little when it reused its runs' records, so the whole le
 (`m3_nb.ledger.ledger_cost`): how many records the current code would not reuse, and the core-seconds they took.
 That line counts code changes only (a changed configuration or input also makes a record stale: the table1 plan
 below checks those for table1's runs)."""
-import argparse, json, os, subprocess, sys
+import argparse, subprocess, sys
 from pathlib import Path
 
 from item_keys import reasons     # tools/, this script's folder
+from paper_cost import item_duration
 
 
 def item_plan(item: str, scale: str, out: Path, up_to_date: set) -> dict:
     ex = out / "executed" / f"{item}.ipynb"
     if not ex.exists(): return {"item": item, "status": "missing", "action": "compute", "est_s": None, "why": "never run at this scale"}
-    try: dur = json.loads(ex.read_text())["metadata"]["papermill"]["duration"]
-    except (ValueError, KeyError, TypeError): dur = None
+    dur = item_duration(out, item)
     if item in up_to_date: return {"item": item, "status": "current", "action": "reuse", "est_s": 0, "why": ""}
     why = "; ".join(reasons(item, scale, out)) or "make wants to rerun it (FRESH=1)"
     return {"item": item, "status": "stale", "action": "recompute", "est_s": dur, "why": why}
