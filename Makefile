@@ -83,7 +83,7 @@ CHANGED_ITEMS = $(shell $(PYTHON) tools/item_keys.py changed --scale $(SCALE) --
 # one only after a successful run (a failed or killed run leaves it in place, and its partial copy in <item>.ipynb.tmp.ipynb).
 .SECONDEXPANSION:
 $(EXEC)/%.ipynb: $$(if $$(filter $$*,$$(CHANGED_ITEMS)),FORCE) $(if $(filter-out 0,$(FRESH)),FORCE) | nbs/paper/%.ipynb $(STAMP)
-	@mkdir -p $(@D)/.inputs && : > $(@D)/.inputs/.$*.reads
+	@mkdir -p $(@D)/.inputs && : > $(@D)/.inputs/.$*.reads && $(PYTHON) tools/item_keys.py snapshot --scale $(SCALE) --out $(OUT) $*
 	@echo "== paper item $* (SCALE=$(SCALE)) -> $(OUT)/"
 	@start=$$(date +%s); \
 	if PYTHONPATH=$(CURDIR)/tools/read_log$${PYTHONPATH:+:$$PYTHONPATH} M3_READ_LOG=$(abspath $(@D))/.inputs/.$*.reads M3_READ_ROOT=$(abspath $(OUT)) \

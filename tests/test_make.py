@@ -36,7 +36,7 @@ def _project(tmp_path: Path) -> Path:
     proj = tmp_path / "proj"
     (proj / "nbs" / "paper").mkdir(parents=True); (proj / "m3_nb").mkdir(); (proj / "tools").mkdir()
     (proj / "tools" / "read_log").mkdir()
-    for f in ("Makefile", "requirements.txt", "pyproject.toml", "tools/paper_plan.py", "tools/item_keys.py", "tools/read_log/sitecustomize.py"):
+    for f in ("Makefile", "requirements.txt", "pyproject.toml", "tools/paper_plan.py", "tools/paper_cost.py", "tools/item_keys.py", "tools/read_log/sitecustomize.py"):
         shutil.copy(ROOT / f, proj / f)
     for f in ("requirements.txt", "pyproject.toml"): os.utime(proj / f, (0, 0))   # never reinstall the shared venv
     (proj / "m3_nb" / "lib.py").write_text("x = 1\n")
@@ -201,3 +201,21 @@ def test_readme_status_compares_data_with_the_committed_cards_not_the_checkout(t
     assert reasons("dataset_cards", "small", out, data_now=committed_data(out)) == []
     assert reasons("probe", "small", out, data_now={"3m/good": "old"}) == []
     assert committed_data(tmp_path / "nowhere") is None
+
+
+def test_an_item_edited_while_it_runs_stays_stale(tmp_path):
+    "item_keys snapshot (as the run starts) then record (after it): an edit to the notebook in between leaves the item stale; without an edit it is current."
+    sys.path.insert(0, str(ROOT / "tools"))
+    try: from item_keys import reasons, record, snapshot, snapshot_path
+    finally: sys.path.pop(0)
+    (tmp_path / "nbs/paper").mkdir(parents=True); (tmp_path / "m3_nb").mkdir()
+    nb, out = tmp_path / "nbs/paper/probe.ipynb", tmp_path / "results/small"
+    nb.write_text('{"cells": []}'); (tmp_path / "m3_nb/a.py").write_text("x = 1\n")
+    (out / "executed").mkdir(parents=True); (out / "executed/probe.ipynb").write_text("{}")
+    snapshot("probe", "small", out, tmp_path)
+    nb.write_text('{"cells": [1]}')                               # edited while the item runs
+    record("probe", "small", out, tmp_path)
+    assert not snapshot_path(out, "probe").exists()
+    assert reasons("probe", "small", out, tmp_path)[0] == "notebook nbs/paper/probe.ipynb changed"
+    snapshot("probe", "small", out, tmp_path); record("probe", "small", out, tmp_path)   # a run with no edit
+    assert [r for r in reasons("probe", "small", out, tmp_path) if "notebook" in r or "library" in r] == []

@@ -21,7 +21,8 @@ content now differs from that record:
 
 An item executed before this record existed has none and counts as changed; so does one whose record names no run
 records at all (made before they were logged; one that read none has an empty list). The Makefile calls `changed` while it
-reads itself and `record` after a run; `tools/paper_plan.py` calls `reasons` to say why an item is stale. Standard
+reads itself, `snapshot` as a run starts and `record` after it succeeds (storing the snapshot: an input edited
+while the item runs leaves it stale); `tools/paper_plan.py` calls `reasons` to say why an item is stale. Standard
 library only: it runs before the venv exists.
 """
 import argparse, hashlib, json, os, sys, tempfile
@@ -75,6 +76,26 @@ def read_log_path(out: Path, item: str) -> Path:
     return out / "executed" / ".inputs" / f".{item}.reads"
 
 
+def snapshot_path(out: Path, item: str) -> Path:
+    "Where `snapshot` keeps the item's input content as its run starts; `record` stores that content, then deletes it."
+    return out / "executed" / ".inputs" / f".{item}.start.json"
+
+
+def _write_atomic(path: Path, obj: dict):
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as f: f.write(json.dumps(obj, indent=1, sort_keys=True) + "\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def snapshot(item: str, scale: str, out: Path, root: Path = ROOT) -> Path:
+    "Keep `item`'s input content as its run starts: a notebook or library edited while it runs must leave the item stale."
+    sp = snapshot_path(out, item)
+    sp.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(sp, current_inputs(item, scale, root))
+    return sp
+
+
 def _is_record(rel: Path) -> bool: return len(rel.parts) >= 2 and rel.parts[0].startswith("runs") and rel.suffix == ".json"
 
 
@@ -125,30 +146,35 @@ def committed_data(out: Path, item: str = "dataset_cards") -> dict | None:
 
 
 def record(item: str, scale: str, out: Path, root: Path = ROOT) -> Path:
-    "Write `item`'s current input content, and the run records its run read (if logged), as the record of its last successful run (atomically)."
-    kp, log = key_path(out, item), read_log_path(out, item)
+    "Store `item`'s inputs as the record of its last successful run (atomically): notebook and library as its run started (its `snapshot`; without one, as now), data as now, and the run records it read (if logged)."
+    kp, log, sp = key_path(out, item), read_log_path(out, item), snapshot_path(out, item)
     kp.parent.mkdir(parents=True, exist_ok=True)
     keys = current_inputs(item, scale, root)
+    try: start = json.loads(sp.read_text())
+    except (OSError, ValueError): start = {}
+    # notebook and library as the run started (a kernel reads them then); data as it ended (an item may make its own)
+    keys.update({k: start[k] for k in ("notebook", "library") if k in start})
     read = records_read(out, log)
     if read is not None: keys["records"] = read
-    fd, tmp = tempfile.mkstemp(prefix=f".{kp.name}.", dir=kp.parent)
-    with os.fdopen(fd, "w") as f: f.write(json.dumps(keys, indent=1, sort_keys=True) + "\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, kp)
+    _write_atomic(kp, keys)
     log.unlink(missing_ok=True)
+    sp.unlink(missing_ok=True)
     return kp
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="tools/item_keys.py", description=__doc__.split("\n\n")[0])
-    ap.add_argument("command", choices=["changed", "record", "reasons"],
-                    help="changed: print the items whose inputs changed; record: store an item's inputs after its run; reasons: say why, per item")
+    ap.add_argument("command", choices=["changed", "snapshot", "record", "reasons"],
+                    help="changed: print the items whose inputs changed; snapshot: keep an item's inputs as its run starts; "
+                         "record: store them after its run; reasons: say why, per item")
     ap.add_argument("items", nargs="*")
     ap.add_argument("--scale", required=True)
     ap.add_argument("--out", required=True, help="results/<scale>")
     a = ap.parse_intermixed_args(argv)
     out = Path(a.out)
     if a.command == "changed": print(" ".join(i for i in a.items if reasons(i, a.scale, out)))
+    elif a.command == "snapshot":
+        for i in a.items: snapshot(i, a.scale, out)
     elif a.command == "record":
         for i in a.items: record(i, a.scale, out)
     else:
