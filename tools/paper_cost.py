@@ -151,7 +151,8 @@ def main(argv=None):
                f"{s['processes']} worker processes that is at least {h:.1f} h of wall time for runs, stages and data{target}; the "
                f"items' last executions took {s['executions_s']:,.0f} s in all (not added: an execution that made runs "
                f"includes their time). "
-               f"Records made by other code than the current library: {s['by_other_code']} (a `make paper` now remakes them). "
+               f"Records made by other code than the current library: {s['by_other_code']} "
+               f"({'a `make paper` now remakes them' if s['by_other_code'] else 'a `make paper` now reuses every record'}). "
                f"Written at code version {provenance()['code_version'][:12]}.")
     write_table(df, out, "paper_cost", caption)
     print(caption); print(df.to_string(index=False))
