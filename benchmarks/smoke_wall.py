@@ -1,7 +1,7 @@
 """`make paper SCALE=smoke` from an empty results folder on a fresh clone: wall time against issue 16's 20-minute target.
 
 The clone is made from this checkout's committed HEAD (uncommitted changes are not in it: commit first) in a temporary
-folder; `make venv` runs there first and is timed apart (pip's cache makes it minutes here; on a machine without the
+folder and its committed `results/smoke/` removed; `make venv` runs there first and is timed apart (pip's cache makes it minutes here; on a machine without the
 cache it downloads ~2.7 GB), then `make paper SCALE=smoke` (offline data, every paper item, their run records and
 pre-training) is timed. By default JAX's persistent compilation cache points at a new empty folder (`--warm-cache`
 keeps the machine's, `~/.cache/m3_nb/jax`), so a machine that never compiled these environments is what is measured.
@@ -44,6 +44,7 @@ def main(argv=None):
     work = Path(tempfile.mkdtemp(prefix="m3_smoke_wall_"))
     clone, log = work / "clone", work / "make.log"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    shutil.rmtree(clone / "results" / "smoke", ignore_errors=True)   # the committed smoke results: start from an empty folder
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     if not a.warm_cache: env["JAX_COMPILATION_CACHE_DIR"] = str(work / "jax_cache")
     cache = "the machine's (~/.cache/m3_nb/jax, warm)" if a.warm_cache else "an empty folder (cold)"
@@ -54,6 +55,7 @@ def main(argv=None):
     paper_s = timed(["make", "paper", "SCALE=smoke"], clone, env, log)
     load1 = os.getloadavg()[0]
     items = [(m.group(1), int(m.group(2))) for m in map(DONE.match, log.read_text().splitlines()) if m]
+    if not items: raise RuntimeError(f"make paper ran no paper item in {clone}: nothing was measured (its output: {log})")
     rows = items + [("(data and make's own checks)", round(paper_s - sum(s for _, s in items))), ("make paper SCALE=smoke", round(paper_s))]
     df = pd.DataFrame(rows, columns=["stage", "seconds"])
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
