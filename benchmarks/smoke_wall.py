@@ -1,12 +1,12 @@
 """`make paper SCALE=smoke` from an empty results folder on a fresh clone: wall time against issue 16's 20-minute target.
 
 The clone is made from this checkout's committed HEAD (uncommitted changes are not in it: commit first) in a temporary
-folder and its committed `results/smoke/` removed; `make venv` runs there first and is timed apart (pip's cache makes it minutes here; on a machine without the
-cache it downloads ~2.7 GB), then `make paper SCALE=smoke` (offline data, every paper item, their run records and
-pre-training) is timed. By default JAX's persistent compilation cache points at a new empty folder (`--warm-cache`
-keeps the machine's, `~/.cache/m3_nb/jax`), so a machine that never compiled these environments is what is measured.
-Per-item seconds come from the Makefile's `== <item> done in N s` lines; the rest of the total is offline data and
-make's own checks.
+folder and its committed `results/smoke/` removed; `make venv` runs there first and is timed apart (pip's cache makes
+it minutes here; on a machine without the cache it downloads ~2.7 GB), then `make paper SCALE=smoke` (offline data,
+every paper item, their run records and pre-training) is timed. By default JAX's persistent compilation cache points
+at a new empty folder (`--warm-cache` keeps the machine's, `~/.cache/m3_nb/jax`), so a machine that never compiled
+these environments is what is measured. Per-item seconds come from the Makefile's `== <item> done in N s` lines; the
+rest of the total is offline data and make's own checks.
 
     .venv/bin/python benchmarks/smoke_wall.py                   # writes results/benchmarks/smoke_wall.{md,json}
     .venv/bin/python benchmarks/smoke_wall.py --warm-cache --keep
