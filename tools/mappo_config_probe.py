@@ -12,11 +12,12 @@ trains MAPPO on one map under named configurations, one seed each, and tabulates
     .venv/bin/python tools/mappo_config_probe.py --map 2s_vs_1sc --steps 800000 --configs gru_calibration gru_paper
 
 One JSON per (map, config, seed) under `results/<scale>/diagnostics/mappo_configs/` (evaluations, wall time,
-provenance, identity: the code of `m3_nb.mappo_train`'s closure and this script; a result of the same identity is
-reused), merged into `mappo_configs.md` / `.csv` there. One process per configuration, one torch thread each. A run
+provenance, identity: the code of `m3_nb.mappo_train`'s closure; a result made by the same library with the same
+configuration, thread counts included, is reused; this script's own edits do not invalidate results, whose full
+configuration each JSON records), merged into `mappo_configs.md` / `.csv` there. One process per configuration, one torch thread each. A run
 autosaves every 2 minutes under `.partial/` there (git-ignored) and continues from it when the same command runs again.
 """
-import argparse, hashlib, json, os, sys, time
+import argparse, json, os, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -25,9 +26,10 @@ sys.path.insert(0, str(ROOT))
 CONFIGS = ("mlp_calibration", "gru_calibration", "gru_paper")
 
 
-def config(name: str, map_name: str, steps: int, scale: str, eval_every: int = 25_000):
+def config(name: str, map_name: str, steps: int, scale: str, eval_every: int = 25_000, threads: int = 1):
     from m3_nb.mappo_train import MAPPOConfig, paper_config, validate_config
-    common = dict(total_env_steps=steps, eval_every=eval_every, eval_episodes=32, progress=False, torch_threads=1, update_threads=1)
+    common = dict(total_env_steps=steps, eval_every=eval_every, eval_episodes=32, progress=False, torch_threads=1,
+                  update_threads=threads)     # 2: actor and critic stepped concurrently, one thread each (same numbers as 1)
     if name == "gru_paper": return paper_config(map_name, scale=scale, **common)
     if name not in CONFIGS: raise ValueError(f"unknown configuration {name!r}; known: {', '.join(CONFIGS)}")
     return validate_config(MAPPOConfig(maps=(map_name,), scale=scale, num_envs=64, rollout_len=64,
@@ -35,18 +37,24 @@ def config(name: str, map_name: str, steps: int, scale: str, eval_every: int = 2
 
 
 def identity() -> str:
+    "The library's identity (the closure of `m3_nb.mappo_train`); results of another library are not shown or reused."
     from m3_nb.io import code_identity
-    return code_identity("m3_nb.mappo_train") + "-" + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    return code_identity("m3_nb.mappo_train")
+
+
+def same_library(rec: dict) -> bool:
+    "Whether a result was made by the current library (records before 2026-12-04 append this script's hash after a '-')."
+    return rec.get("identity", "").split("-")[0] == identity()
 
 
 def run(args) -> str:
-    name, map_name, steps, seed, scale, out, eval_every = args
+    name, map_name, steps, seed, scale, out, eval_every, threads = args
     import torch
     from dataclasses import asdict
     from m3_nb.io import provenance, write_json
     from m3_nb.mappo_train import make_train, resumable_runs
-    torch.set_num_threads(1)
-    cfg = config(name, map_name, steps, scale, eval_every)
+    torch.set_num_threads(threads)
+    cfg = config(name, map_name, steps, scale, eval_every, threads)
     t0 = time.perf_counter()
     # a stopped run continues from its last autosave (every 2 minutes) when called again; wall_s is then the last part's
     with resumable_runs(Path(out) / ".partial", every_s=120.0) as resumed: res = make_train(cfg)(seed=seed)
@@ -63,10 +71,10 @@ def run(args) -> str:
 def table(out: Path, scale: str):
     import pandas as pd
     from m3_nb.io import atomic_write
-    rows, ident = [], identity()
+    rows = []
     for p in sorted(out.glob("*.json")):
         r = json.loads(p.read_text())
-        if r.get("identity") != ident: continue
+        if not same_library(r): continue
         c, steps, rets = r["config"], r["eval_steps"], r["eval_returns"]
         hit = [s for s, v in zip(steps, rets) if v >= 18.0]
         rows.append({"map": r["map"], "config": r["config_name"], "seed": r["seed"], "recurrent": c["recurrent"],
@@ -74,14 +82,14 @@ def table(out: Path, scale: str):
                      "env_steps": steps[-1], "evaluations": len(steps), "first_return": round(rets[0], 2),
                      "best_return": round(max(rets), 2), "last_return": round(rets[-1], 2),
                      "best_win_rate": round(max(r["eval_win_rates"]), 3), "steps_to_18": hit[0] if hit else None,
-                     "wall_s": r["wall_s"], "code_version": r["provenance"]["code_version"][:12]})
+                     "update_threads": c.get("update_threads", 1), "wall_s": r["wall_s"], "code_version": r["provenance"]["code_version"][:12]})
     if not rows: raise SystemExit(f"no results of the current identity in {out}")
     df = pd.DataFrame(rows)
     caption = (f"MAPPO configurations probed (exploratory, issue 11), scale {scale}, one seed per row, SMAX with the SC2 unit "
                "model: greedy evaluation (32 episodes) before training and every eval_every env steps; steps_to_18 = first "
                "evaluation with return >= 18 (empty: none). mlp_calibration = the world-calibration item's configuration; "
                "gru_calibration = the same with GRU actor and critic; gru_paper = MAPPO's published SMAC settings for the "
-               "map (m3_nb.mappo_train.paper_config). One torch thread per run. Written by tools/mappo_config_probe.py.")
+               "map (m3_nb.mappo_train.paper_config). One torch thread per run in rollouts; update_threads 2 steps actor and critic concurrently (one thread each; the same numbers as one, nbs/02a_mappo_train); wall_s is the last resumed part's. Written by tools/mappo_config_probe.py.")
     with atomic_write(out / "mappo_configs.csv") as f: f.write(df.to_csv(index=False))
     with atomic_write(out / "mappo_configs.md") as f: f.write(caption + "\n\n" + df.to_markdown(index=False) + "\n")
     print((out / "mappo_configs.md").read_text())
@@ -96,15 +104,16 @@ if __name__ == "__main__":
     ap.add_argument("--scale", default="small")
     ap.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=CONFIGS)
     ap.add_argument("--processes", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--threads", type=int, default=1, choices=(1, 2), help="update threads per run (2: actor and critic concurrently)")
     a = ap.parse_args()
     out = ROOT / "results" / a.scale / "diagnostics" / "mappo_configs"
     out.mkdir(parents=True, exist_ok=True)
-    ident = identity()
     def done(n):
         p = out / f"{a.map}__{n}__seed{a.seed}.json"
         r = json.loads(p.read_text()) if p.exists() else {}
-        return r.get("identity") == ident and r["steps"] == a.steps and r["config"]["eval_every"] == a.eval_every
-    todo = [(n, a.map, a.steps, a.seed, a.scale, str(out), a.eval_every) for n in a.configs if not done(n)]
+        return (same_library(r) and r["steps"] == a.steps and r["config"]["eval_every"] == a.eval_every
+                and r["config"].get("update_threads", 1) == a.threads)
+    todo = [(n, a.map, a.steps, a.seed, a.scale, str(out), a.eval_every, a.threads) for n in a.configs if not done(n)]
     print(f"{len(todo)} to run in {a.processes} process(es); results in {out}", flush=True)
     with ProcessPoolExecutor(max(1, min(a.processes, len(todo) or 1))) as ex:
         for msg in ex.map(run, todo): print(msg, flush=True)
