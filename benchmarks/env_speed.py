@@ -7,10 +7,17 @@ For each map and batch size B it measures, in the same process and on the same m
   random  m3_nb.envs.make_env(...).step with uniformly random available actions drawn in torch;
   policy  the same with a torch MLP actor (OBS_DIM -> 64 -> 64 -> N_ACTIONS, masked sampling) choosing the actions
           of the map's real agents (slots 0..n_agents-1, as MAPPO runs it; padded slots take the no-op).
+With --breakdown it also times, between raw and random, where the gap comes from:
+  core    m3_nb.envs' jitted batched step alone (SMAXCore.step: the game with the unit model's mechanics, the heuristic
+          enemy, observations, state and availability in the fixed interface's padded layout), actions fixed on the
+          device as raw's are (drawn once from the first availability mask): no Python, torch or action check;
+  core-smax  the same under unit model 'smax' (JaxMARL's stats and rules, nothing of SC2's mechanics): core-smax vs
+          raw is the padded interface's cost, core vs core-smax the mechanics' cost, random vs core the boundary's
+          (action check, torch tensors, Python).
 Ratios are env-steps/s over raw's. Target (issue 11): policy >= 0.7x raw at B=512 on 3m and MMM2, with the SC2
 unit model's mechanics (armour, bonus, multi-hit, shields, chosen healing, capped reward; `--unit-model`).
 
-    .venv/bin/python benchmarks/env_speed.py [--maps 3m MMM2] [--batches 1 64 512] [--seconds 3] [--unit-model sc2] [--out results/benchmarks/env_speed.md]
+    .venv/bin/python benchmarks/env_speed.py [--maps 3m MMM2] [--batches 1 64 512] [--seconds 3] [--unit-model sc2] [--breakdown] [--out results/benchmarks/env_speed.md]
 
 Threads: torch.set_num_threads(1); JAX uses what XLA's CPU client takes (set XLA_FLAGS to pin it if needed).
 """
@@ -22,7 +29,7 @@ import torch
 
 from m3_nb.cmg import UNIT_TYPES, get_task
 from m3_nb.io import code_version
-from m3_nb.envs import make_env, random_actions, OBS_DIM, N_ACTIONS, MAX_ALLIES, _quiet_stdout, WORLD_VERSION
+from m3_nb.envs import make_env, get_core, random_actions, OBS_DIM, N_ACTIONS, MAX_ALLIES, _quiet_stdout, WORLD_VERSION
 
 import jax
 import jax.numpy as jnp
@@ -67,6 +74,18 @@ def raw_smax(map_name: str, B: int, seconds: float) -> float:
     return B / time_loop(one, seconds)
 
 
+def core_step(map_name: str, B: int, seconds: float, unit_model: str) -> float:
+    "Env-steps/s of m3_nb.envs' jitted batched step alone (SMAXCore.step), actions fixed on the device as raw's."
+    core = get_core(map_name, unit_model)
+    key, states, _, _, avail = core.reset(jax.random.PRNGKey(0), B)
+    acts = jnp.asarray(random_actions(torch.from_numpy(np.asarray(avail)), torch.Generator().manual_seed(0)).numpy().astype(np.int32))
+    box = {"k": key, "s": states}
+    def one():
+        box["k"], box["s"], *_ = core.step(box["k"], box["s"], acts, True)
+        jax.block_until_ready(box["s"])
+    return B / time_loop(one, seconds)
+
+
 class MLPActor(torch.nn.Module):
     "A small policy: obs -> logits, unavailable actions masked."
     def __init__(self, hidden: int = 64):
@@ -100,6 +119,7 @@ def main():
     p.add_argument("--batches", nargs="+", type=int, default=[1, 64, 512])
     p.add_argument("--seconds", type=float, default=3.0, help="timed seconds per measurement")
     p.add_argument("--unit-model", default="sc2", help="m3_nb.envs unit model: sc2 (default) or smax")
+    p.add_argument("--breakdown", action="store_true", help="also time the jitted core step alone, under the unit model and under 'smax'")
     p.add_argument("--out", default=None, help="also write the table (markdown) here")
     a = p.parse_args()
     torch.set_num_threads(1)
@@ -108,14 +128,22 @@ def main():
             f"torch {torch.__version__} with {torch.get_num_threads()} thread; {a.seconds} s per measurement; "
             f"ours: unit model {a.unit_model!r}, world {WORLD_VERSION}, code {code_version()}. The machine is shared (see the load averages): "
             f"ratios are measured in one process, back to back, but absolute rates are noisy")
-    lines = [head, "", "| map | B | raw SMAX/s | random/s | random ratio | policy/s | policy ratio |", "|---|---|---|---|---|---|---|"]
+    cols = ["map", "B", "raw SMAX/s"] + (["core/s", "core ratio", "core-smax/s", "core-smax ratio"] if a.breakdown else []) + \
+           ["random/s", "random ratio", "policy/s", "policy ratio"]
+    lines = [head, "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     print(head)
     for m in a.maps:
         for B in a.batches:
             raw = raw_smax(m, B, a.seconds)
+            cells = [m, B, f"{raw:.0f}"]
+            if a.breakdown:
+                for model in (a.unit_model, "smax"):
+                    c = core_step(m, B, a.seconds, model)
+                    cells += [f"{c:.0f}", f"{c / raw:.2f}"]
             rnd = ours(m, B, a.seconds, "random", a.unit_model)
             pol = ours(m, B, a.seconds, "policy", a.unit_model)
-            lines.append(f"| {m} | {B} | {raw:.0f} | {rnd:.0f} | {rnd / raw:.2f} | {pol:.0f} | {pol / raw:.2f} |")
+            cells += [f"{rnd:.0f}", f"{rnd / raw:.2f}", f"{pol:.0f}", f"{pol / raw:.2f}"]
+            lines.append("| " + " | ".join(map(str, cells)) + " |")
             print(lines[-1], flush=True)
     lines.append(f"\n(load average {os.getloadavg()[0]:.1f} at the end)")
     if a.out:
