@@ -9,6 +9,24 @@ import numpy as np
 import pandas as pd
 
 SCORE_COLUMNS = {"JP": "jp", "TT": "tt", "final return": "final_return"}   # score -> records_frame column
+RESAMPLING = ("stratified", "maps", "cells")
+
+def bootstrap_means(v: np.ndarray,            # one value per cell
+                    strata: np.ndarray,       # the cell's stratum (map), any hashable labels, same length
+                    resample: str = "stratified",   # one of RESAMPLING
+                    reps: int = 2000, rng_seed: int = 0) -> np.ndarray:
+    "`reps` bootstrap means of `v`: seeds resampled within each stratum ('stratified'), strata and then seeds within them ('maps'), or cells ('cells')."
+    if resample not in RESAMPLING: raise ValueError(f"resample {resample!r}; expected one of {', '.join(RESAMPLING)}")
+    v, rng = np.asarray(v, dtype=float), np.random.default_rng(rng_seed)
+    if resample == "cells": return v[rng.integers(0, len(v), (reps, len(v)))].mean(axis=1)
+    codes = pd.factorize(pd.Series(list(strata), dtype=object))[0]                     # labels (tuples too) -> 0, 1, ...
+    groups = [v[codes == g] for g in range(codes.max() + 1)]
+    # per stratum: `reps` resampled sums of its own size (the same draws serve both schemes)
+    sums = np.stack([g[rng.integers(0, len(g), (reps, len(g)))].sum(axis=1) for g in groups], axis=1)    # [reps, strata]
+    sizes = np.array([len(g) for g in groups], dtype=float)
+    if resample == "stratified": return sums.sum(axis=1) / sizes.sum()
+    pick = rng.integers(0, len(groups), (reps, len(groups)))                                          # strata drawn per rep
+    return np.take_along_axis(sums, pick, axis=1).sum(axis=1) / sizes[pick].sum(axis=1)
 
 def paired_ordering(frame: pd.DataFrame,          # records_frame rows: method, the key columns, jp, tt, final_return
                     score: str,                   # "JP", "TT" or "final return"
@@ -19,10 +37,16 @@ def paired_ordering(frame: pd.DataFrame,          # records_frame rows: method, 
                     reference: str = "M3",
                     tie: float = 0.1,             # JP / final return: |difference| below this many return points is a tie
                     controls: tuple = ("BC",),    # methods reported as controls, not as claims of the paper
-                    reps: int = 2000, rng_seed: int = 0) -> dict | None:
+                    reps: int = 2000, rng_seed: int = 0,
+                    resample: str = "stratified",  # the bootstrap's draws (`bootstrap_means`): strata are the key without "seed"
+                    ) -> dict | None:
     "`reference` against `other` on one score, paired by `key`: counts, mean advantage and its bootstrap 95% CI, and whether the paper's claim holds; None when no cell has both."
     if score not in SCORE_COLUMNS: raise ValueError(f"score {score!r}; expected one of {', '.join(SCORE_COLUMNS)}")
+    if resample not in RESAMPLING: raise ValueError(f"resample {resample!r}; expected one of {', '.join(RESAMPLING)}")
     col, key = SCORE_COLUMNS[score], list(key)
+    strata_by = [k for k in key if k != "seed"]
+    if resample != "cells" and (len(strata_by) == len(key) or not strata_by):
+        raise ValueError(f"resample {resample!r} needs a key of strata and 'seed', found {tuple(key)}")
     side = lambda m: frame[frame.method == m].set_index(key)[col]
     both = pd.concat([side(reference).rename("ref"), side(other).rename("x")], axis=1, join="inner").dropna()
     if not len(both): return None
@@ -33,8 +57,8 @@ def paired_ordering(frame: pd.DataFrame,          # records_frame rows: method, 
         d = both.ref - both.x
         better, tied = d >= tie, d.abs() < tie
     v = d.to_numpy(dtype=float)
-    rng = np.random.default_rng(rng_seed)
-    lo, hi = np.percentile(v[rng.integers(0, len(v), (reps, len(v)))].mean(axis=1), [2.5, 97.5])
+    strata = both.reset_index().groupby(strata_by, sort=False).ngroup().to_numpy() if strata_by else np.arange(len(v))
+    lo, hi = np.percentile(bootstrap_means(v, strata, resample, reps, rng_seed), [2.5, 97.5])
     claim = (claims or {}).get((score, other))
     verdict = f"{reference} ahead" if lo > 0 else f"{reference} behind" if hi < 0 else "undecided"
     seeds = int(both.reset_index().seed.nunique()) if "seed" in key else None
@@ -46,18 +70,22 @@ def paired_ordering(frame: pd.DataFrame,          # records_frame rows: method, 
             "claim holds here": "-" if claim is None else {f"{reference} ahead": "yes", f"{reference} behind": "no: reversed"}.get(verdict, "undecided")}
 
 # %% auto #0
-__all__ = ['SCORE_COLUMNS', 'paired_ordering', 'ordering_note', 'data_behaviour_note']
+__all__ = ['SCORE_COLUMNS', 'RESAMPLING', 'bootstrap_means', 'paired_ordering', 'ordering_note', 'data_behaviour_note']
 
 # %% ../nbs/09_analysis.ipynb #b8f4d9c5
 def ordering_note(budget_steps: int,       # the fine-tuning budget: TT never reached counts as this many steps
                   cell: str,               # what one cell is, e.g. "task set x map x seed"
                   section: str,            # the paper's section whose claims these are, e.g. "6.1"
-                  tie: float = 0.1, reps: int = 2000, reference: str = "M3") -> str:
+                  tie: float = 0.1, reps: int = 2000, reference: str = "M3",
+                  resample: str = "stratified") -> str:
     "The caption sentences that say how `paired_ordering` read a table (its arguments must be the ones the call used)."
+    how = {"stratified": "stratified: the maps fixed, each map's seeds resampled within it, as rliable's; the interval is about these maps",
+           "maps": "maps resampled, then seeds within each: a map drawn from a population like these",
+           "cells": "cells resampled as if independent"}[resample]
     return (f"{reference} against each method on the cells both ran ({cell}). mean advantage = mean over cells of "
             f"{reference}'s lead (JP and final return in return points, TT in environment steps saved, a threshold not reached "
             f"within {budget_steps:,} steps counted as {budget_steps:,}, which understates gaps involving ∞); ci = 95% percentile "
-            f"bootstrap over the cells ({reps:,} resamples, maps treated as draws from a population of tasks). Ties: |difference| "
+            f"bootstrap ({reps:,} resamples; {how}). Ties: |difference| "
             f"< {tie} return points, equal TT. A claim of Section {section} holds when the interval lies above 0.")
 
 
