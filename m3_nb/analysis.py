@@ -39,14 +39,17 @@ def paired_ordering(frame: pd.DataFrame,          # records_frame rows: method, 
                     controls: tuple = ("BC",),    # methods reported as controls, not as claims of the paper
                     reps: int = 2000, rng_seed: int = 0,
                     resample: str = "stratified",  # the bootstrap's draws (`bootstrap_means`): strata are the key without "seed"
+                    also: str | None = "maps",     # a second interval beside it (None: none), with its own verdict
                     ) -> dict | None:
     "`reference` against `other` on one score, paired by `key`: counts, mean advantage and its bootstrap 95% CI, and whether the paper's claim holds; None when no cell has both."
     if score not in SCORE_COLUMNS: raise ValueError(f"score {score!r}; expected one of {', '.join(SCORE_COLUMNS)}")
-    if resample not in RESAMPLING: raise ValueError(f"resample {resample!r}; expected one of {', '.join(RESAMPLING)}")
+    for r in (resample, also or resample):
+        if r not in RESAMPLING: raise ValueError(f"resample {r!r}; expected one of {', '.join(RESAMPLING)}")
     col, key = SCORE_COLUMNS[score], list(key)
     strata_by = [k for k in key if k != "seed"]
-    if resample != "cells" and (len(strata_by) == len(key) or not strata_by):
-        raise ValueError(f"resample {resample!r} needs a key of strata and 'seed', found {tuple(key)}")
+    for r in (resample, also or "cells"):
+        if r != "cells" and (len(strata_by) == len(key) or not strata_by):
+            raise ValueError(f"resample {r!r} needs a key of strata and 'seed', found {tuple(key)}")
     side = lambda m: frame[frame.method == m].set_index(key)[col]
     both = pd.concat([side(reference).rename("ref"), side(other).rename("x")], axis=1, join="inner").dropna()
     if not len(both): return None
@@ -58,16 +61,22 @@ def paired_ordering(frame: pd.DataFrame,          # records_frame rows: method, 
         better, tied = d >= tie, d.abs() < tie
     v = d.to_numpy(dtype=float)
     strata = both.reset_index().groupby(strata_by, sort=False).ngroup().to_numpy() if strata_by else np.arange(len(v))
-    lo, hi = np.percentile(bootstrap_means(v, strata, resample, reps, rng_seed), [2.5, 97.5])
+    interval = lambda r: np.percentile(bootstrap_means(v, strata, r, reps, rng_seed), [2.5, 97.5])
+    says = lambda lo, hi: f"{reference} ahead" if lo > 0 else f"{reference} behind" if hi < 0 else "undecided"
+    lo, hi = interval(resample)
     claim = (claims or {}).get((score, other))
-    verdict = f"{reference} ahead" if lo > 0 else f"{reference} behind" if hi < 0 else "undecided"
+    verdict = says(lo, hi)
+    holds = lambda v: "-" if claim is None else {f"{reference} ahead": "yes", f"{reference} behind": "no: reversed"}.get(v, "undecided")
     seeds = int(both.reset_index().seed.nunique()) if "seed" in key else None
-    return {"score": score, f"{reference} vs": other,
+    out = {"score": score, f"{reference} vs": other,
             "paper's claim": claim or ("- (control)" if other in controls else "-"),
             "cells": len(v), "seeds": seeds, f"{reference} better": int(better.sum()), "tied": int(tied.sum()),
             f"{reference} worse": int(len(v) - better.sum() - tied.sum()), "mean advantage": float(v.mean()),
-            "ci_low": float(lo), "ci_high": float(hi), "interval says": verdict,
-            "claim holds here": "-" if claim is None else {f"{reference} ahead": "yes", f"{reference} behind": "no: reversed"}.get(verdict, "undecided")}
+            "ci_low": float(lo), "ci_high": float(hi), "interval says": verdict, "claim holds here": holds(verdict)}
+    if also:
+        lo2, hi2 = interval(also)
+        out |= {f"ci_low ({also})": float(lo2), f"ci_high ({also})": float(hi2), f"claim holds ({also})": holds(says(lo2, hi2))}
+    return out
 
 # %% auto #0
 __all__ = ['SCORE_COLUMNS', 'RESAMPLING', 'bootstrap_means', 'paired_ordering', 'ordering_note', 'data_behaviour_note']
@@ -77,11 +86,12 @@ def ordering_note(budget_steps: int,       # the fine-tuning budget: TT never re
                   cell: str,               # what one cell is, e.g. "task set x map x seed"
                   section: str,            # the paper's section whose claims these are, e.g. "6.1"
                   tie: float = 0.1, reps: int = 2000, reference: str = "M3",
-                  resample: str = "stratified") -> str:
+                  resample: str = "stratified", also: str | None = "maps") -> str:
     "The caption sentences that say how `paired_ordering` read a table (its arguments must be the ones the call used)."
-    how = {"stratified": "stratified: the maps fixed, each map's seeds resampled within it, as rliable's; the interval is about these maps",
-           "maps": "maps resampled, then seeds within each: a map drawn from a population like these",
-           "cells": "cells resampled as if independent"}[resample]
+    what = {"stratified": "stratified: the maps fixed, each map's seeds resampled within it, as rliable's; about these maps",
+            "maps": "maps resampled, then seeds within each: about a map drawn from a population like these",
+            "cells": "cells resampled as if independent"}
+    how = what[resample] + ("" if not also else f"; beside it, ci ({also}) and 'claim holds ({also})': {what[also]}")
     return (f"{reference} against each method on the cells both ran ({cell}). mean advantage = mean over cells of "
             f"{reference}'s lead (JP and final return in return points, TT in environment steps saved, a threshold not reached "
             f"within {budget_steps:,} steps counted as {budget_steps:,}, which understates gaps involving ∞); ci = 95% percentile "
