@@ -80,7 +80,8 @@ FRESH ?=
 # logs every run record they open, and a record that changed or vanished since (remade runs) makes the item stale.
 CHANGED_ITEMS = $(shell $(PYTHON) tools/item_keys.py changed --scale $(SCALE) --out $(OUT) $(PAPER_ITEMS))
 # The notebook's output streams to the terminal as it runs (--log-output); the executed notebook replaces the previous
-# one only after a successful run (a failed or killed run leaves it in place, and its partial copy in <item>.ipynb.tmp.ipynb).
+# one only after a successful run (a failed or killed run leaves it in place, and its partial copy in <item>.ipynb.tmp.ipynb);
+# a failed run's writes to tables/, figures/ and cards/ are undone from the copy `snapshot` took (item_keys restore).
 .SECONDEXPANSION:
 $(EXEC)/%.ipynb: $$(if $$(filter $$*,$$(CHANGED_ITEMS)),FORCE) $(if $(filter-out 0,$(FRESH)),FORCE) | nbs/paper/%.ipynb $(STAMP)
 	@mkdir -p $(@D)/.inputs && : > $(@D)/.inputs/.$*.reads && $(PYTHON) tools/item_keys.py snapshot --scale $(SCALE) --out $(OUT) $*
@@ -90,7 +91,8 @@ $(EXEC)/%.ipynb: $$(if $$(filter $$*,$$(CHANGED_ITEMS)),FORCE) $(if $(filter-out
 	   $(BIN)/papermill --cwd nbs/paper -k python3 --log-output --no-progress-bar -p scale $(SCALE) -p out_dir $(abspath $(OUT)) nbs/paper/$*.ipynb $@.tmp.ipynb; then \
 	  mv -f $@.tmp.ipynb $@ && $(PYTHON) tools/item_keys.py record --scale $(SCALE) --out $(OUT) $* || exit $$?; \
 	  echo "== $* done in $$(( $$(date +%s) - start )) s"; \
-	else rc=$$?; echo "== $* FAILED after $$(( $$(date +%s) - start )) s; $@ is left as it was; the failed run is in $@.tmp.ipynb" >&2; exit $$rc; fi
+	else rc=$$?; echo "== $* FAILED after $$(( $$(date +%s) - start )) s; $@ is left as it was; the failed run is in $@.tmp.ipynb" >&2; \
+	  $(PYTHON) tools/item_keys.py restore --scale $(SCALE) --out $(OUT) $*; exit $$rc; fi
 
 FORCE:
 

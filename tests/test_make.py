@@ -219,3 +219,29 @@ def test_an_item_edited_while_it_runs_stays_stale(tmp_path):
     assert reasons("probe", "small", out, tmp_path)[0] == "notebook nbs/paper/probe.ipynb changed"
     snapshot("probe", "small", out, tmp_path); record("probe", "small", out, tmp_path)   # a run with no edit
     assert [r for r in reasons("probe", "small", out, tmp_path) if "notebook" in r or "library" in r] == []
+
+
+def test_a_failed_item_leaves_its_outputs_as_they_were(tmp_path):
+    "item_keys snapshot copies tables/, figures/ and cards/ aside; restore (a failed run) puts changed and deleted files back and removes new ones; record (success) keeps the run's writes and drops the copy."
+    sys.path.insert(0, str(ROOT / "tools"))
+    try: from item_keys import guard_path, record, restore, snapshot
+    finally: sys.path.pop(0)
+    (tmp_path / "nbs/paper").mkdir(parents=True); (tmp_path / "m3_nb").mkdir()
+    (tmp_path / "nbs/paper/probe.ipynb").write_text('{"cells": []}'); (tmp_path / "m3_nb/a.py").write_text("x = 1\n")
+    out = tmp_path / "results/small"
+    for rel, text in (("tables/t.md", "old table"), ("tables/gone.md", "kept"), ("figures/f.png", "old figure"), ("runs/A/r.json", "{}")):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True); (out / rel).write_text(text)
+    (out / "executed").mkdir(); (out / "executed/probe.ipynb").write_text("{}")
+    snapshot("probe", "small", out, tmp_path)
+    (out / "tables/t.md").write_text("half-written"); (out / "tables/new.md").write_text("from the failed run")
+    (out / "tables/gone.md").unlink(); (out / "runs/A/r2.json").write_text("{}")          # a run record is not an output
+    done = restore("probe", out)
+    assert sorted(done) == ["removed tables/new.md (new)", "restored tables/gone.md (deleted)", "restored tables/t.md"], done
+    assert (out / "tables/t.md").read_text() == "old table" and (out / "tables/gone.md").read_text() == "kept"
+    assert not (out / "tables/new.md").exists() and (out / "figures/f.png").read_text() == "old figure"
+    assert (out / "runs/A/r2.json").exists() and not guard_path(out, "probe").exists()
+    assert restore("probe", out) == []                                       # nothing to undo without a copy
+    snapshot("probe", "small", out, tmp_path)                                # a successful run keeps what it wrote
+    (out / "tables/t.md").write_text("new table")
+    record("probe", "small", out, tmp_path)
+    assert (out / "tables/t.md").read_text() == "new table" and not guard_path(out, "probe").exists()

@@ -19,13 +19,19 @@ content now differs from that record:
   and names the log). A record that changed or vanished since makes the item stale (the runs were remade, on another
   machine, or by other code); a record added later does not, since the item never read it.
 
+Outputs: `snapshot` also copies the item's output folders (`tables/`, `figures/`, `cards/` under `results/<scale>/`)
+aside; `record` (success) drops the copy, and `restore` (the Makefile calls it when the run fails) puts back every
+file there that the failed run changed and removes every file it added since its start, so a failed item leaves
+results/ as they were, not half-written (one item at a time, as `make paper` runs them: a file another process wrote
+meanwhile would be undone too; a run killed together with `make` is not undone, and its next run rewrites its files).
+
 An item executed before this record existed has none and counts as changed; so does one whose record names no run
 records at all (made before they were logged; one that read none has an empty list). The Makefile calls `changed` while it
 reads itself, `snapshot` as a run starts and `record` after it succeeds (storing the snapshot: an input edited
 while the item runs leaves it stale); `tools/paper_plan.py` calls `reasons` to say why an item is stale. Standard
 library only: it runs before the venv exists.
 """
-import argparse, hashlib, json, os, sys, tempfile
+import argparse, hashlib, json, os, shutil, sys, tempfile
 from pathlib import Path
 
 ROOT = Path(".")
@@ -81,6 +87,47 @@ def snapshot_path(out: Path, item: str) -> Path:
     return out / "executed" / ".inputs" / f".{item}.start.json"
 
 
+OUTPUT_DIRS = ("tables", "figures", "cards")     # what paper items write under results/<scale>/ (besides executed/)
+
+
+def guard_path(out: Path, item: str) -> Path:
+    "Where `snapshot` copies the output folders as the item's run starts; `record` deletes it, `restore` restores from it."
+    return out / "executed" / ".inputs" / f".{item}.outputs"
+
+
+def _outputs(out: Path) -> dict:
+    "{relative path: Path} of every file in the output folders."
+    return {f.relative_to(out).as_posix(): f for d in OUTPUT_DIRS if (out / d).is_dir() for f in sorted((out / d).rglob("*")) if f.is_file()}
+
+
+def guard_outputs(out: Path, item: str) -> Path:
+    "Copy the output folders aside (a fresh copy; the start time is the copy's own)."
+    g = guard_path(out, item)
+    shutil.rmtree(g, ignore_errors=True)
+    for rel, f in _outputs(out).items():
+        (g / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(f, g / rel)
+    g.mkdir(parents=True, exist_ok=True)
+    (g / ".started").write_text("")
+    return g
+
+
+def restore(item: str, out: Path) -> list:
+    "Undo a failed run's writes to the output folders: changed files back from the copy, files added since its start removed; the list of what was done."
+    g = guard_path(out, item)
+    if not (g / ".started").exists(): return []
+    started, done = (g / ".started").stat().st_mtime, []
+    for rel, f in _outputs(out).items():
+        kept = g / rel
+        if kept.is_file():
+            if kept.read_bytes() != f.read_bytes(): shutil.copy2(kept, f); done.append(f"restored {rel}")
+        elif f.stat().st_mtime >= started: f.unlink(); done.append(f"removed {rel} (new)")
+    for rel in _outputs(g):
+        if not (out / rel).exists(): (out / rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(g / rel, out / rel); done.append(f"restored {rel} (deleted)")
+    shutil.rmtree(g, ignore_errors=True)
+    return done
+
+
 def _write_atomic(path: Path, obj: dict):
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "w") as f: f.write(json.dumps(obj, indent=1, sort_keys=True) + "\n")
@@ -93,6 +140,7 @@ def snapshot(item: str, scale: str, out: Path, root: Path = ROOT) -> Path:
     sp = snapshot_path(out, item)
     sp.parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(sp, current_inputs(item, scale, root))
+    guard_outputs(out, item)
     return sp
 
 
@@ -159,14 +207,16 @@ def record(item: str, scale: str, out: Path, root: Path = ROOT) -> Path:
     _write_atomic(kp, keys)
     log.unlink(missing_ok=True)
     sp.unlink(missing_ok=True)
+    shutil.rmtree(guard_path(out, item), ignore_errors=True)
     return kp
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="tools/item_keys.py", description=__doc__.split("\n\n")[0])
-    ap.add_argument("command", choices=["changed", "snapshot", "record", "reasons"],
-                    help="changed: print the items whose inputs changed; snapshot: keep an item's inputs as its run starts; "
-                         "record: store them after its run; reasons: say why, per item")
+    ap.add_argument("command", choices=["changed", "snapshot", "record", "restore", "reasons"],
+                    help="changed: print the items whose inputs changed; snapshot: keep an item's inputs (and a copy of the "
+                         "output folders) as its run starts; record: store them after its run; restore: undo a failed run's "
+                         "writes to the output folders; reasons: say why, per item")
     ap.add_argument("items", nargs="*")
     ap.add_argument("--scale", required=True)
     ap.add_argument("--out", required=True, help="results/<scale>")
@@ -177,6 +227,10 @@ def main(argv=None):
         for i in a.items: snapshot(i, a.scale, out)
     elif a.command == "record":
         for i in a.items: record(i, a.scale, out)
+    elif a.command == "restore":
+        for i in a.items:
+            done = restore(i, out)
+            print(f"== {i}: its failed run's writes undone in {out}/: " + ("; ".join(done) if done else "none"), file=sys.stderr)
     else:
         for i in a.items: print(f"{i}: {'; '.join(reasons(i, a.scale, out)) or 'unchanged'}")
     return 0
