@@ -203,15 +203,21 @@ def test_readme_status_compares_data_with_the_committed_cards_not_the_checkout(t
     assert committed_data(tmp_path / "nowhere") is None
 
 
+def _probe_item(root: Path) -> tuple:
+    "A checkout under `root` with one paper item 'probe' (notebook, one library module) executed once: (notebook, results/small)."
+    (root / "nbs/paper").mkdir(parents=True); (root / "m3_nb").mkdir()
+    nb, out = root / "nbs/paper/probe.ipynb", root / "results/small"
+    nb.write_text('{"cells": []}'); (root / "m3_nb/a.py").write_text("x = 1\n")
+    (out / "executed").mkdir(parents=True); (out / "executed/probe.ipynb").write_text("{}")
+    return nb, out
+
+
 def test_an_item_edited_while_it_runs_stays_stale(tmp_path):
     "item_keys snapshot (as the run starts) then record (after it): an edit to the notebook in between leaves the item stale; without an edit it is current."
     sys.path.insert(0, str(ROOT / "tools"))
     try: from item_keys import reasons, record, snapshot, snapshot_path
     finally: sys.path.pop(0)
-    (tmp_path / "nbs/paper").mkdir(parents=True); (tmp_path / "m3_nb").mkdir()
-    nb, out = tmp_path / "nbs/paper/probe.ipynb", tmp_path / "results/small"
-    nb.write_text('{"cells": []}'); (tmp_path / "m3_nb/a.py").write_text("x = 1\n")
-    (out / "executed").mkdir(parents=True); (out / "executed/probe.ipynb").write_text("{}")
+    nb, out = _probe_item(tmp_path)
     snapshot("probe", "small", out, tmp_path)
     nb.write_text('{"cells": [1]}')                               # edited while the item runs
     record("probe", "small", out, tmp_path)
@@ -226,12 +232,9 @@ def test_a_failed_item_leaves_its_outputs_as_they_were(tmp_path):
     sys.path.insert(0, str(ROOT / "tools"))
     try: from item_keys import guard_path, record, restore, snapshot
     finally: sys.path.pop(0)
-    (tmp_path / "nbs/paper").mkdir(parents=True); (tmp_path / "m3_nb").mkdir()
-    (tmp_path / "nbs/paper/probe.ipynb").write_text('{"cells": []}'); (tmp_path / "m3_nb/a.py").write_text("x = 1\n")
-    out = tmp_path / "results/small"
+    _, out = _probe_item(tmp_path)
     for rel, text in (("tables/t.md", "old table"), ("tables/gone.md", "kept"), ("figures/f.png", "old figure"), ("runs/A/r.json", "{}")):
         (out / rel).parent.mkdir(parents=True, exist_ok=True); (out / rel).write_text(text)
-    (out / "executed").mkdir(); (out / "executed/probe.ipynb").write_text("{}")
     snapshot("probe", "small", out, tmp_path)
     (out / "tables/t.md").write_text("half-written"); (out / "tables/new.md").write_text("from the failed run")
     (out / "tables/gone.md").unlink(); (out / "runs/A/r2.json").write_text("{}")          # a run record is not an output
