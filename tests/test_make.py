@@ -167,11 +167,18 @@ def test_remade_run_records_stale_the_items_that_read_them(tmp_path):
     assert "the run records its last run read were not logged" in plan()
 
 
+
+def _from_tools(module: str, *names: str) -> list:
+    "The objects `names` of tools/<module>.py (tools/ is not a package: imported with it on sys.path for the moment)."
+    import importlib
+    sys.path.insert(0, str(ROOT / "tools"))
+    try: mod = importlib.import_module(module)
+    finally: sys.path.pop(0)
+    return [getattr(mod, n) for n in names]
+
 def test_item_keys_names_the_field_of_a_bad_manifest(tmp_path):
     "A malformed data manifest is refused naming the file and the field; the plan then counts the item as changed."
-    sys.path.insert(0, str(ROOT / "tools"))
-    try: from item_keys import data_content, current_inputs
-    finally: sys.path.pop(0)
+    data_content, current_inputs = _from_tools("item_keys", "data_content", "current_inputs")
     m = tmp_path / "data/small/manifest.json"; m.parent.mkdir(parents=True)
     m.write_text(json.dumps({"maps": {"3m": {"files": {"good": {"checksum": 7}}}}}))
     with pytest.raises(ValueError, match=r"manifest.json: field 'maps/3m/files/good/checksum' should be a non-empty string, found 7"):
@@ -188,9 +195,7 @@ def test_item_keys_names_the_field_of_a_bad_manifest(tmp_path):
 
 def test_readme_status_compares_data_with_the_committed_cards_not_the_checkout(tmp_path):
     "The README's status table is the same on every checkout: data 'now' is what the dataset cards recorded, so a clone without data/ and one with other data agree."
-    sys.path.insert(0, str(ROOT / "tools"))
-    try: from item_keys import reasons, committed_data, current_inputs, key_path
-    finally: sys.path.pop(0)
+    reasons, committed_data, current_inputs, key_path = _from_tools("item_keys", "reasons", "committed_data", "current_inputs", "key_path")
     out = tmp_path / "results/small"
     for item, data in (("probe", {"3m/good": "old"}), ("dataset_cards", {"3m/good": "new"})):
         (out / "executed/.inputs").mkdir(parents=True, exist_ok=True)
@@ -214,9 +219,7 @@ def _probe_item(root: Path) -> tuple:
 
 def test_an_item_edited_while_it_runs_stays_stale(tmp_path):
     "item_keys snapshot (as the run starts) then record (after it): an edit to the notebook in between leaves the item stale; without an edit it is current."
-    sys.path.insert(0, str(ROOT / "tools"))
-    try: from item_keys import reasons, record, snapshot, snapshot_path
-    finally: sys.path.pop(0)
+    reasons, record, snapshot, snapshot_path = _from_tools("item_keys", "reasons", "record", "snapshot", "snapshot_path")
     nb, out = _probe_item(tmp_path)
     snapshot("probe", "small", out, tmp_path)
     nb.write_text('{"cells": [1]}')                               # edited while the item runs
@@ -229,9 +232,7 @@ def test_an_item_edited_while_it_runs_stays_stale(tmp_path):
 
 def test_a_failed_item_leaves_its_outputs_as_they_were(tmp_path):
     "item_keys snapshot copies tables/, figures/ and cards/ aside; restore (a failed run) puts changed and deleted files back and removes new ones; record (success) keeps the run's writes and drops the copy."
-    sys.path.insert(0, str(ROOT / "tools"))
-    try: from item_keys import guard_path, record, restore, snapshot
-    finally: sys.path.pop(0)
+    guard_path, record, restore, snapshot = _from_tools("item_keys", "guard_path", "record", "restore", "snapshot")
     _, out = _probe_item(tmp_path)
     for rel, text in (("tables/t.md", "old table"), ("tables/gone.md", "kept"), ("figures/f.png", "old figure"), ("runs/A/r.json", "{}")):
         (out / rel).parent.mkdir(parents=True, exist_ok=True); (out / rel).write_text(text)

@@ -17,7 +17,7 @@ configuration, thread counts included, is reused; this script's own edits do not
 configuration each JSON records), merged into `mappo_configs.md` / `.csv` there. One process per configuration, one torch thread each. A run
 autosaves every 2 minutes under `.partial/` there (git-ignored) and continues from it when the same command runs again.
 """
-import argparse, json, os, sys, time
+import argparse, functools, json, os, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -36,8 +36,9 @@ def config(name: str, map_name: str, steps: int, scale: str, eval_every: int = 2
                                        recurrent=name == "gru_calibration", **common))
 
 
+@functools.cache
 def identity() -> str:
-    "The library's identity (the closure of `m3_nb.mappo_train`); results of another library are not shown or reused."
+    "The library's identity (the closure of `m3_nb.mappo_train`, hashed once per process); results of another library are not shown or reused."
     from m3_nb.io import code_identity
     return code_identity("m3_nb.mappo_train")
 
